@@ -1,0 +1,49 @@
+//! A blocking facade over [`Client`], driven by the shared [`runtime`](crate::runtime).
+//! Used by the C binding and by synchronous Rust programs.
+
+use crate::access_keys::RotatedAccessKey;
+use crate::dcr_templates::{DcrTemplate, NewDcrTemplate};
+use crate::error::Result;
+use crate::runtime;
+use crate::tenant_tokens::TenantToken;
+use crate::Client;
+
+/// The same calls as [`Client`], blocking the calling thread. Cheap to clone; safe to
+/// share across threads; works in a forked child.
+#[derive(Clone, Debug)]
+pub struct BlockingClient {
+    client: Client,
+}
+
+impl BlockingClient {
+    /// Wraps an async client.
+    pub fn new(client: Client) -> Self {
+        BlockingClient { client }
+    }
+
+    /// The underlying async client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Blocking [`Client::rotate_access_key`].
+    pub fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
+        runtime::block_on(self.client.rotate_access_key(id))
+    }
+
+    /// Blocking [`Client::batch_upload_tenant_tokens`].
+    pub fn batch_upload_tenant_tokens(&self, tokens: &[TenantToken]) -> Result<()> {
+        runtime::block_on(self.client.batch_upload_tenant_tokens(tokens))
+    }
+
+    /// Blocking [`Client::create_dcr_template`].
+    pub fn create_dcr_template(&self, template: &NewDcrTemplate) -> Result<DcrTemplate> {
+        runtime::block_on(self.client.create_dcr_template(template))
+    }
+}
+
+impl From<Client> for BlockingClient {
+    fn from(client: Client) -> Self {
+        BlockingClient::new(client)
+    }
+}

@@ -1,0 +1,433 @@
+//! The client: one keep-alive connection pool, the license handshake, and safe retries.
+
+use std::fmt;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use tokio::sync::OnceCell;
+
+use crate::config::{ClientBuilder, Config, VERSION};
+use crate::error::{Error, ErrorCode, Result};
+use crate::response::{error_from_status, parse_retry_after};
+use crate::retry::{decide, Observed, Safety};
+use crate::runtime;
+
+const LICENSE_PATH: &str = "/v1/mgmt/license";
+static X_PROJECT_ID: HeaderName = HeaderName::from_static("x-descope-project-id");
+static X_SDK_NAME: HeaderName = HeaderName::from_static("x-descope-sdk-name");
+static X_SDK_VERSION: HeaderName = HeaderName::from_static("x-descope-sdk-version");
+static X_LICENSE: HeaderName = HeaderName::from_static("x-descope-license");
+
+/// A Descope Management API client.
+///
+/// Cheap to clone (clones share one connection pool) and safe to use from many threads
+/// and tasks at once. Construction never touches the network.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    headers: HeaderMap,
+    /// The connection pool of the current fork generation; see [`Client::transport`].
+    transport: AtomicPtr<Transport>,
+}
+
+/// A connection pool and license cache, valid for one fork generation.
+struct Transport {
+    generation: usize,
+    http: reqwest::Client,
+    license: OnceCell<Option<HeaderValue>>,
+}
+
+/// One request of a call.
+pub(crate) struct Request<'a> {
+    pub path: &'static str,
+    pub body: Vec<u8>,
+    pub safety: Safety,
+    /// What the caller should do when the request may have been applied.
+    pub unknown_outcome_hint: &'a str,
+}
+
+/// A 2xx answer.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Builds a client from `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and, when set,
+    /// `DESCOPE_BASE_URI`. A missing variable is a `CONFIG` error naming it.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::default().build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Client> {
+        let mut headers = HeaderMap::with_capacity(6);
+        let mut auth = HeaderValue::from_str(&format!(
+            "Bearer {}:{}",
+            config.project_id,
+            config.management_key.expose()
+        ))
+        .map_err(|_| Error::config("the project id or management key has invalid characters"))?;
+        auth.set_sensitive(true);
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(
+            X_PROJECT_ID.clone(),
+            HeaderValue::from_str(&config.project_id)
+                .map_err(|_| Error::config("the project id has invalid characters"))?,
+        );
+        headers.insert(
+            X_SDK_NAME.clone(),
+            HeaderValue::from_str(&config.sdk_name).map_err(|_| Error::config("bad binding name"))?,
+        );
+        headers.insert(X_SDK_VERSION.clone(), HeaderValue::from_static(VERSION));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                headers,
+                transport: AtomicPtr::new(ptr::null_mut()),
+            }),
+        })
+    }
+
+    /// The project id this client calls for.
+    pub fn project_id(&self) -> &str {
+        &self.inner.config.project_id
+    }
+
+    /// The normalised base URL, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.config.base_url
+    }
+
+    /// The `x-descope-sdk-name` this client sends, e.g. `descope-mgmt-python`.
+    pub fn sdk_name(&self) -> &str {
+        &self.inner.config.sdk_name
+    }
+
+    /// The total timeout of one attempt.
+    pub fn timeout(&self) -> Duration {
+        self.inner.config.timeout
+    }
+
+    /// How many times a request that certainly was not applied is retried.
+    pub fn max_retries(&self) -> u32 {
+        self.inner.config.max_retries
+    }
+
+    /// The transport of the current fork generation, built on first use and rebuilt in a
+    /// forked child. A transport of an older generation is leaked on purpose: its
+    /// connections belong to a runtime whose threads did not survive the fork.
+    fn transport(&self) -> Result<&Transport> {
+        let generation = runtime::generation();
+        let current = self.inner.transport.load(Ordering::Acquire);
+        // SAFETY: a published transport is freed only when `Inner` drops, which cannot
+        // happen while `&self` is borrowed.
+        if let Some(t) = unsafe { current.as_ref() } {
+            if t.generation == generation {
+                return Ok(t);
+            }
+        }
+        let fresh = Box::into_raw(Box::new(Transport::new(&self.inner.config, generation)?));
+        match self.inner.transport.compare_exchange(
+            current,
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: `fresh` is now published and lives as long as `Inner`.
+            Ok(_) => Ok(unsafe { &*fresh }),
+            Err(winner) => {
+                // SAFETY: `fresh` was never published.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: as above, `winner` lives as long as `Inner`.
+                Ok(unsafe { &*winner })
+            }
+        }
+    }
+
+    /// The `rateLimitTier` from `GET /v1/mgmt/license`, fetched once per client before
+    /// its first call, with a short timeout. A failure is cached as "unknown" and ignored.
+    async fn license(&self, transport: &Transport) -> Option<HeaderValue> {
+        transport
+            .license
+            .get_or_init(|| async {
+                let url = format!("{}{LICENSE_PATH}", self.inner.config.base_url);
+                let resp = transport
+                    .http
+                    .get(url)
+                    .headers(self.inner.headers.clone())
+                    .timeout(self.inner.config.license_timeout)
+                    .send()
+                    .await
+                    .ok()?;
+                if !resp.status().is_success() {
+                    return None;
+                }
+                #[derive(serde::Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                struct License {
+                    rate_limit_tier: Option<String>,
+                }
+                let body = resp.bytes().await.ok()?;
+                let tier = serde_json::from_slice::<License>(&body).ok()?.rate_limit_tier?;
+                HeaderValue::from_str(&tier).ok().filter(|_| !tier.is_empty())
+            })
+            .await
+            .clone()
+    }
+
+    /// Sends a POST with safe retries and returns its 2xx answer, or the typed error.
+    pub(crate) async fn post(&self, request: Request<'_>) -> Result<Answer> {
+        let config = &self.inner.config;
+        let transport = self.transport()?;
+        let license = self.license(transport).await;
+        let url = format!("{}{}", config.base_url, request.path);
+        let mut attempt = 0u32;
+        loop {
+            let outcome = self.send_once(transport, &url, &request, license.as_ref()).await;
+            let observed = match &outcome {
+                Outcome::Answer { status, retry_after, .. } => Observed::Status {
+                    status: *status,
+                    retry_after: *retry_after,
+                },
+                Outcome::NotSent { .. } => Observed::NotSent,
+                Outcome::MaybeSent { timed_out, .. } => Observed::MaybeSent { timed_out: *timed_out },
+                Outcome::Failed(_) => return outcome.finish(config, &request),
+            };
+            match decide(observed, request.safety, attempt, config.max_retries, config.max_retry_wait) {
+                Some(delay) => {
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => return outcome.finish(config, &request),
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        transport: &Transport,
+        url: &str,
+        request: &Request<'_>,
+        license: Option<&HeaderValue>,
+    ) -> Outcome {
+        let mut headers = self.inner.headers.clone();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(l) = license {
+            headers.insert(X_LICENSE.clone(), l.clone());
+        }
+        let sent = transport
+            .http
+            .post(url)
+            .headers(headers)
+            .body(request.body.clone())
+            .send()
+            .await;
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(e) => return Outcome::from_transport_error(e),
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let cap = self.inner.config.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > cap as u64) {
+            return Outcome::Failed(too_large(status, cap));
+        }
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(256).min(1 << 20) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        return Outcome::Failed(too_large(status, cap));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Outcome::from_transport_error(e),
+            }
+        }
+        Outcome::Answer { status, retry_after, body }
+    }
+}
+
+fn too_large(status: u16, cap: usize) -> Error {
+    Error::new(
+        ErrorCode::Decode,
+        format!(
+            "HTTP {status} with a body larger than the {cap}-byte limit; the call may have been applied"
+        ),
+    )
+    .with_status(status)
+}
+
+/// The result of one attempt.
+enum Outcome {
+    Answer {
+        status: u16,
+        retry_after: Option<Duration>,
+        body: Vec<u8>,
+    },
+    NotSent {
+        timed_out: bool,
+        source: reqwest::Error,
+    },
+    MaybeSent {
+        timed_out: bool,
+        source: reqwest::Error,
+    },
+    Failed(Error),
+}
+
+impl Outcome {
+    fn from_transport_error(e: reqwest::Error) -> Outcome {
+        let timed_out = e.is_timeout();
+        if e.is_connect() {
+            Outcome::NotSent { timed_out, source: e.without_url() }
+        } else {
+            Outcome::MaybeSent { timed_out, source: e.without_url() }
+        }
+    }
+
+    fn finish(self, config: &Config, request: &Request<'_>) -> Result<Answer> {
+        match self {
+            Outcome::Answer { status, body, .. } if (200..300).contains(&status) => {
+                Ok(Answer { status, body })
+            }
+            Outcome::Answer { status, retry_after, body } => Err(error_from_status(
+                status,
+                retry_after,
+                &body,
+                request.safety,
+                request.unknown_outcome_hint,
+            )),
+            Outcome::NotSent { timed_out: true, source } => Err(Error::new(
+                ErrorCode::Timeout,
+                format!(
+                    "timed out connecting to {}; nothing was sent, so it is safe to try again",
+                    config.base_url
+                ),
+            )
+            .with_source(source)),
+            Outcome::NotSent { timed_out: false, source } => Err(Error::new(
+                ErrorCode::Connection,
+                format!(
+                    "could not connect to {} ({}); nothing was sent, so it is safe to try again. Check the base URL and the network",
+                    config.base_url,
+                    root_cause(&source)
+                ),
+            )
+            .with_source(source)),
+            Outcome::MaybeSent { timed_out, source } => {
+                let what = if timed_out {
+                    format!("no answer within the {:?} timeout", config.timeout)
+                } else {
+                    format!("the connection failed after the request was sent ({})", root_cause(&source))
+                };
+                Err(Error::new(
+                    ErrorCode::OutcomeUnknown,
+                    format!("{what}; the call may have been applied. {}", request.unknown_outcome_hint),
+                )
+                .with_source(source))
+            }
+            Outcome::Failed(e) => Err(e),
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+impl Transport {
+    fn new(config: &Config, generation: usize) -> Result<Transport> {
+        static PROVIDER: Once = Once::new();
+        PROVIDER.call_once(|| {
+            // Ignore the error: the host application already chose a provider.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(format!("{}/{}", config.sdk_name, VERSION))
+            .build()
+            .map_err(|e| {
+                Error::config(format!("cannot set up the HTTP client: {}", root_cause(&e)))
+            })?;
+        Ok(Transport {
+            generation,
+            http,
+            license: OnceCell::new(),
+        })
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let p = *self.transport.get_mut();
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: `p` was published from a Box and nothing else can reach it now.
+        let t = unsafe { Box::from_raw(p) };
+        if t.generation != runtime::generation() {
+            // Belongs to a parent process's runtime: leak rather than touch it.
+            std::mem::forget(t);
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("project_id", &self.inner.config.project_id)
+            .field("management_key", &"[REDACTED]")
+            .field("base_url", &self.inner.config.base_url)
+            .field("sdk_name", &self.inner.config.sdk_name)
+            .field("timeout", &self.inner.config.timeout)
+            .field("max_retries", &self.inner.config.max_retries)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_send_sync_and_debug_is_redacted() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+        let c = Client::builder()
+            .ignore_env()
+            .project_id("P2x")
+            .management_key("K2topsecret")
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("topsecret"), "{dbg}");
+        assert!(dbg.contains("P2x"));
+    }
+}

@@ -1,0 +1,378 @@
+//! Client configuration: settings, environment fallbacks and base-URL derivation.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// Environment variable holding the project id.
+pub const ENV_PROJECT_ID: &str = "DESCOPE_PROJECT_ID";
+/// Environment variable holding the management key.
+pub const ENV_MANAGEMENT_KEY: &str = "DESCOPE_MANAGEMENT_KEY";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URI: &str = "DESCOPE_BASE_URI";
+
+/// Total time allowed for one attempt of a call, as in the official SDKs.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Automatic retries of a request that certainly was not applied.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The longest `Retry-After` a 429 may ask for and still be waited on automatically.
+pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// Time allowed for the one-off license handshake before the first call.
+pub const DEFAULT_LICENSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest response body accepted.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// This library's version, sent as `x-descope-sdk-version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Builds a [`Client`](crate::Client). Unset values fall back to the environment
+/// (`DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`).
+#[derive(Clone, Debug, Default)]
+pub struct ClientBuilder {
+    project_id: Option<String>,
+    management_key: Option<Secret>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    max_retry_wait: Option<Duration>,
+    license_timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    binding: Option<String>,
+    ignore_env: bool,
+}
+
+impl ClientBuilder {
+    /// Sets the Descope project id.
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets the management key (kept as a [`Secret`]).
+    pub fn management_key(mut self, key: impl Into<Secret>) -> Self {
+        self.management_key = Some(key.into());
+        self
+    }
+
+    /// Sets the base URL, e.g. `https://api.descope.com` or a custom domain. `http://` is
+    /// accepted only for loopback hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets the total timeout of one attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the connect timeout (default 10 s, capped by the total timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how many times a request that certainly was not applied is retried (default 2).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// Sets the longest `Retry-After` that is waited on automatically (default 10 s).
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.max_retry_wait = Some(wait);
+        self
+    }
+
+    /// Sets the timeout of the license handshake (default 2 s).
+    pub fn license_timeout(mut self, timeout: Duration) -> Self {
+        self.license_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the largest response body accepted (default 16 MiB).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`); bindings set
+    /// `python`, `node` or `c`. The default is `rust`.
+    pub fn binding(mut self, binding: impl Into<String>) -> Self {
+        self.binding = Some(binding.into());
+        self
+    }
+
+    /// Ignores the `DESCOPE_*` environment variables.
+    pub fn ignore_env(mut self) -> Self {
+        self.ignore_env = true;
+        self
+    }
+
+    /// Validates the settings and builds the client. Nothing is sent over the network.
+    pub fn build(self) -> Result<crate::Client> {
+        let env = |name: &str| {
+            if self.ignore_env {
+                None
+            } else {
+                std::env::var(name).ok().filter(|v| !v.is_empty())
+            }
+        };
+        let config = self.resolve(&env)?;
+        crate::Client::from_config(config)
+    }
+
+    pub(crate) fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let project_id = match &self.project_id {
+            Some(p) => p.clone(),
+            None => env(ENV_PROJECT_ID).ok_or_else(|| {
+                Error::config(format!(
+                    "the project id is missing: pass it explicitly or set {ENV_PROJECT_ID}"
+                ))
+            })?,
+        };
+        let project_id = project_id.trim().to_string();
+        if project_id.is_empty() {
+            return Err(Error::config(format!(
+                "the project id is empty: pass it explicitly or set {ENV_PROJECT_ID}"
+            )));
+        }
+        if !project_id.bytes().all(|b| b.is_ascii_graphic()) || project_id.contains(':') {
+            return Err(Error::config(
+                "the project id may contain only printable ASCII characters and no ':'",
+            ));
+        }
+        let management_key = match &self.management_key {
+            Some(k) => k.clone(),
+            None => env(ENV_MANAGEMENT_KEY).map(Secret::new).ok_or_else(|| {
+                Error::config(format!(
+                    "the management key is missing: pass it explicitly or set {ENV_MANAGEMENT_KEY}"
+                ))
+            })?,
+        };
+        if management_key.expose().trim().is_empty() {
+            return Err(Error::config(format!(
+                "the management key is empty: pass it explicitly or set {ENV_MANAGEMENT_KEY}"
+            )));
+        }
+        if !management_key.expose().bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(
+                "the management key may contain only printable ASCII characters",
+            ));
+        }
+        let base_url = match &self.base_url {
+            Some(u) => normalize_base_url(u)?,
+            None => match env(ENV_BASE_URI) {
+                Some(u) => normalize_base_url(&u)
+                    .map_err(|e| Error::config(format!("{ENV_BASE_URI}: {}", e.message())))?,
+                None => derive_base_url(&project_id),
+            },
+        };
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::config("the timeout must be greater than zero"));
+        }
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+            .min(timeout);
+        if connect_timeout.is_zero() {
+            return Err(Error::config("the connect timeout must be greater than zero"));
+        }
+        let binding = self.binding.clone().unwrap_or_else(|| "rust".to_string());
+        if binding.is_empty() || !binding.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+            return Err(Error::config(
+                "the binding name must be lowercase ASCII letters, e.g. \"python\"",
+            ));
+        }
+        Ok(Config {
+            project_id,
+            management_key,
+            base_url,
+            timeout,
+            connect_timeout,
+            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            max_retry_wait: self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
+            license_timeout: self
+                .license_timeout
+                .unwrap_or(DEFAULT_LICENSE_TIMEOUT)
+                .min(timeout),
+            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            sdk_name: format!("descope-mgmt-{binding}"),
+        })
+    }
+}
+
+/// Resolved, validated settings of a client.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub project_id: String,
+    pub management_key: Secret,
+    pub base_url: String,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub max_retry_wait: Duration,
+    pub license_timeout: Duration,
+    pub max_response_bytes: usize,
+    pub sdk_name: String,
+}
+
+/// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`
+/// where the region is characters 1..5 of an id of 32 or more characters, otherwise
+/// `https://api.descope.com`.
+///
+/// The Node SDK uses a different rule (`projectId.slice(1, -27)`), so the two disagree for
+/// ids that are not exactly 32 characters long; this library follows Go and Python.
+pub fn derive_base_url(project_id: &str) -> String {
+    if project_id.chars().count() >= 32 {
+        let region: String = project_id.chars().skip(1).take(4).collect();
+        format!("https://api.{region}.descope.com")
+    } else {
+        "https://api.descope.com".to_string()
+    }
+}
+
+/// Validates and normalises a base URL: an absolute `https://` URL (or `http://` for a
+/// loopback host) with no query or fragment, returned without a trailing `/`.
+pub fn normalize_base_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let url = reqwest::Url::parse(raw).map_err(|e| {
+        Error::config(format!(
+            "the base URL {raw:?} is not an absolute URL ({e}); use e.g. https://api.descope.com"
+        ))
+    })?;
+    let host = url.host_str().unwrap_or("");
+    if host.is_empty() {
+        return Err(Error::config(format!("the base URL {raw:?} has no host")));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(Error::config(format!(
+                "the base URL {raw:?} uses http:// for a non-loopback host; use https://"
+            )))
+        }
+        other => {
+            return Err(Error::config(format!(
+                "the base URL {raw:?} has scheme {other:?}; use https://"
+            )))
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "the base URL {raw:?} must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config("the base URL must not carry credentials"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_from(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn derives_region_from_long_ids_only() {
+        assert_eq!(derive_base_url("P2abcdefghijklmnopqrstuvwxyz12"), "https://api.descope.com");
+        assert_eq!(
+            derive_base_url("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
+            "https://api.use1.descope.com"
+        );
+        assert_eq!(
+            derive_base_url("Peuw2ABCDEFGHIJKLMNOPQRSTUVWXYZ012"),
+            "https://api.euw2.descope.com"
+        );
+        assert_eq!(derive_base_url("P"), "https://api.descope.com");
+    }
+
+    #[test]
+    fn normalises_and_checks_base_urls() {
+        assert_eq!(normalize_base_url("https://auth.example.com/").unwrap(), "https://auth.example.com");
+        assert_eq!(normalize_base_url("https://auth.example.com/x//").unwrap(), "https://auth.example.com/x");
+        assert_eq!(normalize_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(normalize_base_url("http://localhost:1/").unwrap(), "http://localhost:1");
+        assert_eq!(normalize_base_url("http://[::1]:9/").unwrap(), "http://[::1]:9");
+        for bad in ["http://api.descope.com", "ftp://x", "not a url", "https://x?a=1", "https://u:p@x"] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
+        }
+    }
+
+    #[test]
+    fn precedence_explicit_then_env_then_derived() {
+        let env = env_from(&[
+            (ENV_PROJECT_ID, "Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
+            (ENV_MANAGEMENT_KEY, "K2key"),
+            (ENV_BASE_URI, "https://env.example.com/"),
+        ]);
+        let b = ClientBuilder::default();
+        assert_eq!(b.resolve(&env).unwrap().base_url, "https://env.example.com");
+        let b = ClientBuilder::default().base_url("https://explicit.example.com");
+        assert_eq!(b.resolve(&env).unwrap().base_url, "https://explicit.example.com");
+        let env2 = env_from(&[
+            (ENV_PROJECT_ID, "Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
+            (ENV_MANAGEMENT_KEY, "K2key"),
+        ]);
+        let c = ClientBuilder::default().resolve(&env2).unwrap();
+        assert_eq!(c.base_url, "https://api.use1.descope.com");
+        assert_eq!(c.sdk_name, "descope-mgmt-rust");
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(c.max_retries, 2);
+    }
+
+    #[test]
+    fn missing_values_name_the_variable() {
+        let none = |_: &str| None;
+        let e = ClientBuilder::default().resolve(&none).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Config);
+        assert!(e.message().contains(ENV_PROJECT_ID));
+        let e = ClientBuilder::default().project_id("P2x").resolve(&none).unwrap_err();
+        assert!(e.message().contains(ENV_MANAGEMENT_KEY));
+        let e = ClientBuilder::default()
+            .project_id("P2x")
+            .management_key("")
+            .resolve(&none)
+            .unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Config);
+    }
+
+    #[test]
+    fn bad_env_base_uri_is_a_config_error_naming_it() {
+        let env = env_from(&[(ENV_BASE_URI, "http://evil.example.com")]);
+        let e = ClientBuilder::default()
+            .project_id("P2x")
+            .management_key("K")
+            .resolve(&env)
+            .unwrap_err();
+        assert!(e.message().contains(ENV_BASE_URI));
+    }
+
+    #[test]
+    fn debug_never_shows_the_management_key() {
+        let b = ClientBuilder::default().project_id("P2x").management_key("K2supersecret");
+        assert!(!format!("{b:?}").contains("supersecret"));
+        let c = b.resolve(&|_| None).unwrap();
+        assert!(!format!("{c:?}").contains("supersecret"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Tenant OAuth tokens for outbound apps: `TenantToken` and `batch_upload_tenant_tokens`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Client, Request};
+use crate::error::{BatchFailure, Error, ErrorCode, Result};
+use crate::response::decode;
+use crate::retry::Safety;
+use crate::secret::Secret;
+
+/// Path of the batch upload call.
+pub const BATCH_UPLOAD_PATH: &str = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload";
+
+/// One tenant's OAuth token for an outbound app (`SaveOAuthAppTenantTokenItem`).
+///
+/// `app_id` and `tenant_id` are required, and at least one of `refresh_token` /
+/// `access_token`. Token values are [`Secret`]s. Deserializing accepts the wire's camelCase
+/// names and rejects unknown ones, so a typo is an error rather than a silently dropped field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantToken {
+    /// The outbound application id.
+    #[serde(default)]
+    pub app_id: String,
+    /// The tenant the token belongs to.
+    #[serde(default)]
+    pub tenant_id: String,
+    /// The provider's refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    /// The provider's access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<Secret>,
+    /// When the access token expires, epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_expiry: Option<i64>,
+    /// The access token's type, e.g. `Bearer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_type: Option<String>,
+    /// Scopes the token was granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// An external identifier for the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_identifier: Option<String>,
+    /// The provider's OIDC id token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Secret>,
+    /// Who granted the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<String>,
+}
+
+impl TenantToken {
+    /// A token for `app_id` and `tenant_id`; set at least one of the two tokens next.
+    pub fn new(app_id: impl Into<String>, tenant_id: impl Into<String>) -> Self {
+        TenantToken { app_id: app_id.into(), tenant_id: tenant_id.into(), ..Default::default() }
+    }
+
+    /// Sets the refresh token.
+    pub fn refresh_token(mut self, token: impl Into<Secret>) -> Self {
+        self.refresh_token = Some(token.into());
+        self
+    }
+
+    /// Sets the access token.
+    pub fn access_token(mut self, token: impl Into<Secret>) -> Self {
+        self.access_token = Some(token.into());
+        self
+    }
+
+    /// Lists the problems of this item (empty when valid).
+    fn problems(&self) -> Vec<&'static str> {
+        let mut p = Vec::new();
+        if self.app_id.trim().is_empty() {
+            p.push("appId is required");
+        }
+        if self.tenant_id.trim().is_empty() {
+            p.push("tenantId is required");
+        }
+        let present = |t: &Option<Secret>| t.as_ref().is_some_and(|s| !s.is_empty());
+        if !present(&self.refresh_token) && !present(&self.access_token) {
+            p.push("set refreshToken or accessToken (or both)");
+        }
+        if let Some(exp) = self.access_token_expiry {
+            if exp < 0 {
+                p.push("accessTokenExpiry must be epoch seconds >= 0");
+            } else if exp > i64::from(i32::MAX) {
+                p.push("accessTokenExpiry must be epoch seconds that fit in 32 bits");
+            }
+        }
+        p
+    }
+}
+
+/// Checks a whole batch and reports every invalid item, with its index, in one error.
+pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
+    if tokens.is_empty() {
+        return Err(Error::invalid_argument(
+            "the token list is empty: pass at least one token",
+        ));
+    }
+    let problems: Vec<String> = tokens
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.problems().into_iter().map(move |p| format!("tokens[{i}]: {p}")))
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid_argument(format!(
+        "{} problem(s) in the token list, nothing was sent: {}",
+        problems.len(),
+        problems.join("; ")
+    )))
+}
+
+#[derive(Serialize)]
+struct BatchBody<'a> {
+    tokens: &'a [TenantToken],
+}
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    failures: Option<Vec<BatchFailure>>,
+}
+
+const BATCH_UNKNOWN: &str = "The batch may have been committed; it is safe to upload the same batch again";
+
+impl Client {
+    /// Uploads tenant OAuth tokens for outbound apps, all or nothing.
+    ///
+    /// Every item is validated first; invalid input is one `INVALID_ARGUMENT` error listing
+    /// each bad item, and nothing is sent. Succeeds only when the server committed the
+    /// whole batch; per-item failures from the server are a `BATCH_REJECTED` error carrying
+    /// every failure (nothing was stored). The call is safe to repeat, so edge errors and
+    /// dropped connections are retried.
+    pub async fn batch_upload_tenant_tokens(&self, tokens: &[TenantToken]) -> Result<()> {
+        validate_tenant_tokens(tokens)?;
+        let body = serde_json::to_vec(&BatchBody { tokens }).expect("serializable");
+        let answer = self
+            .post(Request {
+                path: BATCH_UPLOAD_PATH,
+                body,
+                safety: Safety::Idempotent,
+                unknown_outcome_hint: BATCH_UNKNOWN,
+            })
+            .await?;
+        const APPLIED: &str = "Whether the batch was committed is unknown; it is safe to upload it again";
+        let parsed: BatchAnswer = decode(answer.status, &answer.body, APPLIED)?;
+        let failures = parsed.failures.unwrap_or_default();
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<String> = failures
+            .iter()
+            .take(5)
+            .map(|f| format!("{}/{}: {} {}", f.app_id, f.tenant_id, f.error_code, f.reason))
+            .collect();
+        let more = if failures.len() > 5 { format!(" and {} more", failures.len() - 5) } else { String::new() };
+        Err(Error::new(
+            ErrorCode::BatchRejected,
+            format!(
+                "the server rejected {} of {} token(s), so nothing was stored; fix them and upload the whole batch again: {}{more}",
+                failures.len(),
+                tokens.len(),
+                listed.join("; ")
+            ),
+        )
+        .with_status(answer.status)
+        .with_failures(failures))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_byte_identical_to_the_official_sdks() {
+        let full: TenantToken = serde_json::from_str(
+            r#"{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-1","accessToken":"at-1","accessTokenExpiry":1767225600,"accessTokenType":"Bearer","scopes":["https://www.googleapis.com/auth/drive.readonly"],"externalIdentifier":"ext-1","idToken":"idt-1","grantedBy":"admin@example.com"}"#,
+        )
+        .unwrap();
+        let small = TenantToken::new("google-drive", "T2tenant2").access_token("at-2");
+        let body = serde_json::to_string(&BatchBody { tokens: &[full, small] }).unwrap();
+        assert_eq!(body, r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-1","accessToken":"at-1","accessTokenExpiry":1767225600,"accessTokenType":"Bearer","scopes":["https://www.googleapis.com/auth/drive.readonly"],"externalIdentifier":"ext-1","idToken":"idt-1","grantedBy":"admin@example.com"},{"appId":"google-drive","tenantId":"T2tenant2","accessToken":"at-2"}]}"#);
+        assert_eq!(body.len(), 369);
+    }
+
+    #[test]
+    fn non_ascii_is_sent_as_raw_utf8() {
+        let t = TenantToken {
+            granted_by: Some("Zoë ✓ <a&b>".into()),
+            ..TenantToken::new("google-drive", "T2tenant1").refresh_token("rt-ü")
+        };
+        let body = serde_json::to_string(&BatchBody { tokens: &[t] }).unwrap();
+        assert_eq!(body, r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-ü","grantedBy":"Zoë ✓ <a&b>"}]}"#);
+    }
+
+    #[test]
+    fn every_rule_is_checked_and_all_items_reported() {
+        assert_eq!(validate_tenant_tokens(&[]).unwrap_err().code(), ErrorCode::InvalidArgument);
+        let bad = vec![
+            TenantToken::new("", "T").access_token("secret-a"),
+            TenantToken::new("A", "").refresh_token("secret-r"),
+            TenantToken::new("A", "T"),
+            TenantToken { access_token_expiry: Some(-1), ..TenantToken::new("A", "T").access_token("x") },
+            TenantToken { access_token_expiry: Some(1 << 40), ..TenantToken::new("A", "T").access_token("x") },
+            TenantToken::new("A", "T").access_token(""),
+            TenantToken::new("A", "T").access_token("fine"),
+        ];
+        let e = validate_tenant_tokens(&bad).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        let m = e.message();
+        for i in 0..6 {
+            assert!(m.contains(&format!("tokens[{i}]")), "{m}");
+        }
+        assert!(!m.contains("tokens[6]"));
+        assert!(!m.contains("secret-a") && !m.contains("secret-r"), "{m}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_and_debug_is_redacted() {
+        assert!(serde_json::from_str::<TenantToken>(r#"{"appId":"a","tenantId":"t","refresh_token":"x"}"#).is_err());
+        let t = TenantToken::new("a", "t").access_token("tok-secret");
+        assert!(!format!("{t:?}").contains("tok-secret"));
+    }
+}
