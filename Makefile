@@ -17,7 +17,7 @@ demo: build
 	  for l in $(LANGS); do if [ -x scripts/demo-$$l.sh ]; then echo "== $$l =="; scripts/demo-$$l.sh; fi; done'
 
 ## Run every test: Rust, Python, Node and C. Each suite starts and stops its own emulators.
-test: test-rust test-python test-node test-c
+test: test-rust test-python test-node test-c bench-smoke
 
 test-rust: build
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -35,3 +35,11 @@ test-node: build
 
 test-c: build
 	scripts/test-c.sh
+
+## Full benchmark (release builds; about 10 minutes on 2 cores). Writes BENCHMARKS.md.
+bench:
+	bench/run.sh
+
+## The benchmark harness with tiny counts, so it cannot rot. Part of `make test`.
+bench-smoke: build
+	bench/run.sh --smoke

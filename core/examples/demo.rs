@@ -37,12 +37,17 @@ async fn run() -> descope_mgmt::Result<()> {
             access_token_type: Some("Bearer".into()),
             scopes: Some(vec!["https://www.googleapis.com/auth/drive.readonly".into()]),
             granted_by: Some("admin@example.com".into()),
-            ..TenantToken::new("google-drive", "T2acme").refresh_token("rt-demo").access_token("at-demo")
+            ..TenantToken::new("google-drive", "T2acme")
+                .refresh_token("rt-demo")
+                .access_token("at-demo")
         },
         TenantToken::new("google-drive", "T2globex").access_token("at-demo-2"),
     ];
     client.batch_upload_tenant_tokens(&tokens).await?;
-    println!("[rust] batch_upload_tenant_tokens: committed {} tokens", tokens.len());
+    println!(
+        "[rust] batch_upload_tenant_tokens: committed {} tokens",
+        tokens.len()
+    );
 
     let name = format!("MCP agents (rust demo {})", std::process::id());
     let template = NewDcrTemplate {

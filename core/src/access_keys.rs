@@ -126,10 +126,15 @@ impl Client {
         const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: rotate it again to get a usable secret";
         let parsed: RotateAnswer = decode(answer.status, &answer.body, APPLIED)?;
         match (parsed.key, parsed.cleartext) {
-            (Some(key), Some(cleartext)) if !cleartext.is_empty() => Ok(RotatedAccessKey { key, cleartext }),
+            (Some(key), Some(cleartext)) if !cleartext.is_empty() => {
+                Ok(RotatedAccessKey { key, cleartext })
+            }
             _ => Err(Error::new(
                 ErrorCode::Decode,
-                format!("HTTP {} without a key and a cleartext. {APPLIED}", answer.status),
+                format!(
+                    "HTTP {} without a key and a cleartext. {APPLIED}",
+                    answer.status
+                ),
             )
             .with_status(answer.status)),
         }
@@ -142,8 +147,14 @@ mod tests {
 
     #[test]
     fn empty_ids_are_rejected() {
-        assert_eq!(validate_access_key_id("").unwrap_err().code(), ErrorCode::InvalidArgument);
-        assert_eq!(validate_access_key_id("  ").unwrap_err().code(), ErrorCode::InvalidArgument);
+        assert_eq!(
+            validate_access_key_id("").unwrap_err().code(),
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            validate_access_key_id("  ").unwrap_err().code(),
+            ErrorCode::InvalidArgument
+        );
         assert!(validate_access_key_id("K2x").is_ok());
     }
 
@@ -165,6 +176,9 @@ mod tests {
 
     #[test]
     fn rotate_body_matches_the_official_sdks() {
-        assert_eq!(serde_json::to_vec(&RotateBody { id: "K1" }).unwrap(), br#"{"id":"K1"}"#);
+        assert_eq!(
+            serde_json::to_vec(&RotateBody { id: "K1" }).unwrap(),
+            br#"{"id":"K1"}"#
+        );
     }
 }

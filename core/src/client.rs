@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
+};
 use tokio::sync::OnceCell;
 
 use crate::config::{ClientBuilder, Config, VERSION};
@@ -88,7 +90,8 @@ impl Client {
         );
         headers.insert(
             X_SDK_NAME.clone(),
-            HeaderValue::from_str(&config.sdk_name).map_err(|_| Error::config("bad binding name"))?,
+            HeaderValue::from_str(&config.sdk_name)
+                .map_err(|_| Error::config("bad binding name"))?,
         );
         headers.insert(X_SDK_VERSION.clone(), HeaderValue::from_static(VERSION));
         Ok(Client {
@@ -180,8 +183,12 @@ impl Client {
                     rate_limit_tier: Option<String>,
                 }
                 let body = resp.bytes().await.ok()?;
-                let tier = serde_json::from_slice::<License>(&body).ok()?.rate_limit_tier?;
-                HeaderValue::from_str(&tier).ok().filter(|_| !tier.is_empty())
+                let tier = serde_json::from_slice::<License>(&body)
+                    .ok()?
+                    .rate_limit_tier?;
+                HeaderValue::from_str(&tier)
+                    .ok()
+                    .filter(|_| !tier.is_empty())
             })
             .await
             .clone()
@@ -195,17 +202,31 @@ impl Client {
         let url = format!("{}{}", config.base_url, request.path);
         let mut attempt = 0u32;
         loop {
-            let outcome = self.send_once(transport, &url, &request, license.as_ref()).await;
+            let outcome = self
+                .send_once(transport, &url, &request, license.as_ref())
+                .await;
             let observed = match &outcome {
-                Outcome::Answer { status, retry_after, .. } => Observed::Status {
+                Outcome::Answer {
+                    status,
+                    retry_after,
+                    ..
+                } => Observed::Status {
                     status: *status,
                     retry_after: *retry_after,
                 },
                 Outcome::NotSent { .. } => Observed::NotSent,
-                Outcome::MaybeSent { timed_out, .. } => Observed::MaybeSent { timed_out: *timed_out },
+                Outcome::MaybeSent { timed_out, .. } => Observed::MaybeSent {
+                    timed_out: *timed_out,
+                },
                 Outcome::Failed(_) => return outcome.finish(config, &request),
             };
-            match decide(observed, request.safety, attempt, config.max_retries, config.max_retry_wait) {
+            match decide(
+                observed,
+                request.safety,
+                attempt,
+                config.max_retries,
+                config.max_retry_wait,
+            ) {
                 Some(delay) => {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -248,7 +269,8 @@ impl Client {
         if resp.content_length().is_some_and(|n| n > cap as u64) {
             return Outcome::Failed(too_large(status, cap));
         }
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(256).min(1 << 20) as usize);
+        let mut body =
+            Vec::with_capacity(resp.content_length().unwrap_or(256).min(1 << 20) as usize);
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
@@ -261,7 +283,11 @@ impl Client {
                 Err(e) => return Outcome::from_transport_error(e),
             }
         }
-        Outcome::Answer { status, retry_after, body }
+        Outcome::Answer {
+            status,
+            retry_after,
+            body,
+        }
     }
 }
 
@@ -297,9 +323,15 @@ impl Outcome {
     fn from_transport_error(e: reqwest::Error) -> Outcome {
         let timed_out = e.is_timeout();
         if e.is_connect() {
-            Outcome::NotSent { timed_out, source: e.without_url() }
+            Outcome::NotSent {
+                timed_out,
+                source: e.without_url(),
+            }
         } else {
-            Outcome::MaybeSent { timed_out, source: e.without_url() }
+            Outcome::MaybeSent {
+                timed_out,
+                source: e.without_url(),
+            }
         }
     }
 

@@ -160,7 +160,11 @@ impl ClientBuilder {
                 "the management key is empty: pass it explicitly or set {ENV_MANAGEMENT_KEY}"
             )));
         }
-        if !management_key.expose().bytes().all(|b| b.is_ascii_graphic()) {
+        if !management_key
+            .expose()
+            .bytes()
+            .all(|b| b.is_ascii_graphic())
+        {
             return Err(Error::config(
                 "the management key may contain only printable ASCII characters",
             ));
@@ -182,7 +186,9 @@ impl ClientBuilder {
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
             .min(timeout);
         if connect_timeout.is_zero() {
-            return Err(Error::config("the connect timeout must be greater than zero"));
+            return Err(Error::config(
+                "the connect timeout must be greater than zero",
+            ));
         }
         let binding = self.binding.clone().unwrap_or_else(|| "rust".to_string());
         if binding.is_empty() || !binding.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
@@ -202,7 +208,9 @@ impl ClientBuilder {
                 .license_timeout
                 .unwrap_or(DEFAULT_LICENSE_TIMEOUT)
                 .min(timeout),
-            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             sdk_name: format!("descope-mgmt-{binding}"),
         })
     }
@@ -281,7 +289,9 @@ fn is_loopback(host: &str) -> bool {
         return true;
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    bare.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -289,12 +299,20 @@ mod tests {
     use super::*;
 
     fn env_from(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn derives_region_from_long_ids_only() {
-        assert_eq!(derive_base_url("P2abcdefghijklmnopqrstuvwxyz12"), "https://api.descope.com");
+        assert_eq!(
+            derive_base_url("P2abcdefghijklmnopqrstuvwxyz12"),
+            "https://api.descope.com"
+        );
         assert_eq!(
             derive_base_url("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
             "https://api.use1.descope.com"
@@ -308,12 +326,33 @@ mod tests {
 
     #[test]
     fn normalises_and_checks_base_urls() {
-        assert_eq!(normalize_base_url("https://auth.example.com/").unwrap(), "https://auth.example.com");
-        assert_eq!(normalize_base_url("https://auth.example.com/x//").unwrap(), "https://auth.example.com/x");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(normalize_base_url("http://localhost:1/").unwrap(), "http://localhost:1");
-        assert_eq!(normalize_base_url("http://[::1]:9/").unwrap(), "http://[::1]:9");
-        for bad in ["http://api.descope.com", "ftp://x", "not a url", "https://x?a=1", "https://u:p@x"] {
+        assert_eq!(
+            normalize_base_url("https://auth.example.com/").unwrap(),
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            normalize_base_url("https://auth.example.com/x//").unwrap(),
+            "https://auth.example.com/x"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url("http://localhost:1/").unwrap(),
+            "http://localhost:1"
+        );
+        assert_eq!(
+            normalize_base_url("http://[::1]:9/").unwrap(),
+            "http://[::1]:9"
+        );
+        for bad in [
+            "http://api.descope.com",
+            "ftp://x",
+            "not a url",
+            "https://x?a=1",
+            "https://u:p@x",
+        ] {
             let e = normalize_base_url(bad).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
         }
@@ -329,7 +368,10 @@ mod tests {
         let b = ClientBuilder::default();
         assert_eq!(b.resolve(&env).unwrap().base_url, "https://env.example.com");
         let b = ClientBuilder::default().base_url("https://explicit.example.com");
-        assert_eq!(b.resolve(&env).unwrap().base_url, "https://explicit.example.com");
+        assert_eq!(
+            b.resolve(&env).unwrap().base_url,
+            "https://explicit.example.com"
+        );
         let env2 = env_from(&[
             (ENV_PROJECT_ID, "Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
             (ENV_MANAGEMENT_KEY, "K2key"),
@@ -347,7 +389,10 @@ mod tests {
         let e = ClientBuilder::default().resolve(&none).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::Config);
         assert!(e.message().contains(ENV_PROJECT_ID));
-        let e = ClientBuilder::default().project_id("P2x").resolve(&none).unwrap_err();
+        let e = ClientBuilder::default()
+            .project_id("P2x")
+            .resolve(&none)
+            .unwrap_err();
         assert!(e.message().contains(ENV_MANAGEMENT_KEY));
         let e = ClientBuilder::default()
             .project_id("P2x")
@@ -370,7 +415,9 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_management_key() {
-        let b = ClientBuilder::default().project_id("P2x").management_key("K2supersecret");
+        let b = ClientBuilder::default()
+            .project_id("P2x")
+            .management_key("K2supersecret");
         assert!(!format!("{b:?}").contains("supersecret"));
         let c = b.resolve(&|_| None).unwrap();
         assert!(!format!("{c:?}").contains("supersecret"));

@@ -62,7 +62,11 @@ pub struct NewDcrTemplate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The login page (hosted flow URL) for the registered clients; absolute http(s).
-    #[serde(default, rename = "loginPageURL", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "loginPageURL",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub login_page_url: Option<String>,
     /// Token lifetimes and JWT templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +85,10 @@ pub struct NewDcrTemplate {
 impl NewDcrTemplate {
     /// A template with just a name.
     pub fn new(name: impl Into<String>) -> Self {
-        NewDcrTemplate { name: name.into(), ..Default::default() }
+        NewDcrTemplate {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// Checks every rule and reports all problems in one `INVALID_ARGUMENT` error.
@@ -92,17 +99,34 @@ impl NewDcrTemplate {
         }
         if let Some(url) = &self.login_page_url {
             let ok = reqwest::Url::parse(url)
-                .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()))
+                .map(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some_and(|h| !h.is_empty())
+                })
                 .unwrap_or(false);
             if !ok {
-                problems.push(format!("loginPageURL {url:?} must be an absolute http(s) URL"));
+                problems.push(format!(
+                    "loginPageURL {url:?} must be an absolute http(s) URL"
+                ));
             }
         }
         if let Some(s) = &self.session_settings {
             let pairs = [
-                ("sessionTokenExpiration", s.session_token_expiration, &s.session_token_expiration_unit),
-                ("refreshTokenExpiration", s.refresh_token_expiration, &s.refresh_token_expiration_unit),
-                ("keySessionTokenExpiration", s.key_session_token_expiration, &s.key_session_token_expiration_unit),
+                (
+                    "sessionTokenExpiration",
+                    s.session_token_expiration,
+                    &s.session_token_expiration_unit,
+                ),
+                (
+                    "refreshTokenExpiration",
+                    s.refresh_token_expiration,
+                    &s.refresh_token_expiration_unit,
+                ),
+                (
+                    "keySessionTokenExpiration",
+                    s.key_session_token_expiration,
+                    &s.key_session_token_expiration_unit,
+                ),
             ];
             for (field, amount, unit) in pairs {
                 if let Some(a) = amount {
@@ -188,7 +212,8 @@ struct CreateAnswer {
     template: Option<DcrTemplate>,
 }
 
-const CREATE_UNKNOWN: &str = "The template may have been created: look for it by name before creating it again";
+const CREATE_UNKNOWN: &str =
+    "The template may have been created: look for it by name before creating it again";
 
 impl Client {
     /// Creates a dynamic registration template. Validated before sending; never resent
@@ -205,11 +230,15 @@ impl Client {
                 unknown_outcome_hint: CREATE_UNKNOWN,
             })
             .await?;
-        const APPLIED: &str = "The template was probably created: look for it by name before creating it again";
+        const APPLIED: &str =
+            "The template was probably created: look for it by name before creating it again";
         let parsed: CreateAnswer = decode(answer.status, &answer.body, APPLIED)?;
         parsed.template.ok_or_else(|| {
-            Error::new(ErrorCode::Decode, format!("HTTP {} without a template. {APPLIED}", answer.status))
-                .with_status(answer.status)
+            Error::new(
+                ErrorCode::Decode,
+                format!("HTTP {} without a template. {APPLIED}", answer.status),
+            )
+            .with_status(answer.status)
         })
     }
 }
@@ -243,9 +272,15 @@ mod tests {
 
     #[test]
     fn body_is_compact_with_wire_names_and_omits_absent_fields() {
-        assert_eq!(serde_json::to_string(&NewDcrTemplate::new("x")).unwrap(), r#"{"name":"x"}"#);
+        assert_eq!(
+            serde_json::to_string(&NewDcrTemplate::new("x")).unwrap(),
+            r#"{"name":"x"}"#
+        );
         let s = serde_json::to_string(&full()).unwrap();
-        assert_eq!(s, r#"{"name":"MCP agents","description":"d","loginPageURL":"https://auth.example.com/login/mcp","sessionSettings":{"enabled":true,"sessionTokenExpiration":10,"sessionTokenExpirationUnit":"minutes","refreshTokenExpiration":4,"refreshTokenExpirationUnit":"weeks","userTemplateId":"JT2","keyTemplateId":"","keySessionTokenExpiration":0,"keySessionTokenExpirationUnit":""},"skipConsentScreen":false,"forceAddAllAuthorizationInfo":false,"tags":["mcp"]}"#);
+        assert_eq!(
+            s,
+            r#"{"name":"MCP agents","description":"d","loginPageURL":"https://auth.example.com/login/mcp","sessionSettings":{"enabled":true,"sessionTokenExpiration":10,"sessionTokenExpirationUnit":"minutes","refreshTokenExpiration":4,"refreshTokenExpirationUnit":"weeks","userTemplateId":"JT2","keyTemplateId":"","keySessionTokenExpiration":0,"keySessionTokenExpirationUnit":""},"skipConsentScreen":false,"forceAddAllAuthorizationInfo":false,"tags":["mcp"]}"#
+        );
         assert!(full().validate().is_ok());
     }
 
@@ -254,25 +289,46 @@ mod tests {
         let cases: Vec<(NewDcrTemplate, &str)> = vec![
             (NewDcrTemplate::new(""), "name"),
             (NewDcrTemplate::new("  "), "name"),
-            (NewDcrTemplate { login_page_url: Some("/relative".into()), ..full() }, "loginPageURL"),
-            (NewDcrTemplate { login_page_url: Some("ftp://x.example.com".into()), ..full() }, "loginPageURL"),
             (
                 NewDcrTemplate {
-                    session_settings: Some(SessionSettings { session_token_expiration_unit: Some("years".into()), ..Default::default() }),
+                    login_page_url: Some("/relative".into()),
+                    ..full()
+                },
+                "loginPageURL",
+            ),
+            (
+                NewDcrTemplate {
+                    login_page_url: Some("ftp://x.example.com".into()),
+                    ..full()
+                },
+                "loginPageURL",
+            ),
+            (
+                NewDcrTemplate {
+                    session_settings: Some(SessionSettings {
+                        session_token_expiration_unit: Some("years".into()),
+                        ..Default::default()
+                    }),
                     ..full()
                 },
                 "sessionTokenExpirationUnit",
             ),
             (
                 NewDcrTemplate {
-                    session_settings: Some(SessionSettings { refresh_token_expiration: Some(-1), ..Default::default() }),
+                    session_settings: Some(SessionSettings {
+                        refresh_token_expiration: Some(-1),
+                        ..Default::default()
+                    }),
                     ..full()
                 },
                 "refreshTokenExpiration",
             ),
             (
                 NewDcrTemplate {
-                    session_settings: Some(SessionSettings { key_session_token_expiration: Some(-5), ..Default::default() }),
+                    session_settings: Some(SessionSettings {
+                        key_session_token_expiration: Some(-5),
+                        ..Default::default()
+                    }),
                     ..full()
                 },
                 "keySessionTokenExpiration",
@@ -295,6 +351,8 @@ mod tests {
         assert_eq!(t.modified_time, "1700000000");
         assert_eq!(t.extra["logo"], "x.png");
         assert_eq!(t.to_json()["logo"], "x.png");
-        assert!(serde_json::from_str::<NewDcrTemplate>(r#"{"name":"x","login_page_url":"y"}"#).is_err());
+        assert!(
+            serde_json::from_str::<NewDcrTemplate>(r#"{"name":"x","login_page_url":"y"}"#).is_err()
+        );
     }
 }

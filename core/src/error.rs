@@ -107,6 +107,11 @@ pub struct BatchFailure {
 /// copied into an error.
 #[derive(Debug)]
 pub struct Error {
+    inner: Box<ErrorInner>,
+}
+
+#[derive(Debug)]
+struct ErrorInner {
     code: ErrorCode,
     message: String,
     status: Option<u16>,
@@ -125,15 +130,17 @@ impl Error {
     /// A new error with a code and a message; other attributes are empty.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
-            code,
-            message: message.into(),
-            status: None,
-            error_code: None,
-            description: None,
-            server_message: None,
-            retry_after: None,
-            failures: Vec::new(),
-            source: None,
+            inner: Box::new(ErrorInner {
+                code,
+                message: message.into(),
+                status: None,
+                error_code: None,
+                description: None,
+                server_message: None,
+                retry_after: None,
+                failures: Vec::new(),
+                source: None,
+            }),
         }
     }
 
@@ -146,7 +153,7 @@ impl Error {
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
 
@@ -156,19 +163,19 @@ impl Error {
         description: Option<String>,
         server_message: Option<String>,
     ) -> Self {
-        self.error_code = error_code;
-        self.description = description;
-        self.server_message = server_message;
+        self.inner.error_code = error_code;
+        self.inner.description = description;
+        self.inner.server_message = server_message;
         self
     }
 
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
-        self.retry_after = retry_after;
+        self.inner.retry_after = retry_after;
         self
     }
 
     pub(crate) fn with_failures(mut self, failures: Vec<BatchFailure>) -> Self {
-        self.failures = failures;
+        self.inner.failures = failures;
         self
     }
 
@@ -176,65 +183,66 @@ impl Error {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// The stable error code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.inner.code
     }
 
     /// A human-readable message that says what happened and what to do next.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// Descope's `errorCode` (e.g. `"E011002"`), when the body carried one.
     pub fn error_code(&self) -> Option<&str> {
-        self.error_code.as_deref()
+        self.inner.error_code.as_deref()
     }
 
     /// Descope's `errorDescription`, or a sanitised excerpt of a non-JSON error body.
     pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
+        self.inner.description.as_deref()
     }
 
     /// Descope's `errorMessage`, when the body carried one.
     pub fn server_message(&self) -> Option<&str> {
-        self.server_message.as_deref()
+        self.inner.server_message.as_deref()
     }
 
     /// How long the server asked us to wait (`Retry-After`), for `RATE_LIMITED`.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// The per-item failures of a `BATCH_REJECTED` error; empty otherwise.
     pub fn failures(&self) -> &[BatchFailure] {
-        &self.failures
+        &self.inner.failures
     }
 
     /// True when the call may already have been applied on the server.
     pub fn outcome_unknown(&self) -> bool {
-        self.code == ErrorCode::OutcomeUnknown
+        self.inner.code == ErrorCode::OutcomeUnknown
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.inner.code, self.inner.message)
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

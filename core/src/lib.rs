@@ -33,11 +33,15 @@ pub mod runtime;
 mod secret;
 mod tenant_tokens;
 
-pub use access_keys::{validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH};
+pub use access_keys::{
+    validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH,
+};
 pub use blocking::BlockingClient;
 pub use client::Client;
 pub use config::ClientBuilder;
-pub use dcr_templates::{DcrTemplate, NewDcrTemplate, SessionSettings, CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS};
+pub use dcr_templates::{
+    DcrTemplate, NewDcrTemplate, SessionSettings, CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS,
+};
 pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use secret::Secret;
 pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH};

@@ -30,7 +30,10 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         return None;
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// A short, single-line excerpt of a non-JSON body with markup and control characters
@@ -136,7 +139,11 @@ pub(crate) fn error_from_status(
 }
 
 /// Decodes a 2xx JSON body.
-pub(crate) fn decode<T: DeserializeOwned>(status: u16, body: &[u8], applied_hint: &str) -> Result<T, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    applied_hint: &str,
+) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|e| {
         Error::new(
             ErrorCode::Decode,
@@ -181,12 +188,19 @@ mod tests {
         assert_eq!(parse_retry_after("-3"), None);
         let future = SystemTime::now() + Duration::from_secs(120);
         let d = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
-        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
     }
 
     fn descope(code: &str) -> Vec<u8> {
-        format!(r#"{{"errorCode":"{code}","errorDescription":"desc","errorMessage":"msg"}}"#).into_bytes()
+        format!(r#"{{"errorCode":"{code}","errorDescription":"desc","errorMessage":"msg"}}"#)
+            .into_bytes()
     }
 
     #[test]
@@ -202,7 +216,13 @@ mod tests {
             (503, ErrorCode::ServerError),
         ];
         for (status, code) in cases {
-            let e = error_from_status(status, None, &descope("E011002"), Safety::NotIdempotent, HINT);
+            let e = error_from_status(
+                status,
+                None,
+                &descope("E011002"),
+                Safety::NotIdempotent,
+                HINT,
+            );
             assert_eq!(e.code(), code, "{status}");
             assert_eq!(e.status(), Some(status));
             assert_eq!(e.error_code(), Some("E011002"));
@@ -213,7 +233,13 @@ mod tests {
 
     #[test]
     fn rate_limit_carries_retry_after() {
-        let e = error_from_status(429, Some(Duration::from_secs(30)), &descope("E130429"), Safety::Idempotent, HINT);
+        let e = error_from_status(
+            429,
+            Some(Duration::from_secs(30)),
+            &descope("E130429"),
+            Safety::Idempotent,
+            HINT,
+        );
         assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
         assert!(e.message().contains("30"));
     }
@@ -241,7 +267,8 @@ mod tests {
 
     #[test]
     fn decode_errors_never_quote_the_body() {
-        let e = decode::<serde_json::Value>(200, br#"{"cleartext":"s3cr3t"#, "applied").unwrap_err();
+        let e =
+            decode::<serde_json::Value>(200, br#"{"cleartext":"s3cr3t"#, "applied").unwrap_err();
         assert_eq!(e.code(), ErrorCode::Decode);
         assert!(!e.message().contains("s3cr3t"));
     }

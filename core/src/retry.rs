@@ -23,7 +23,10 @@ pub(crate) enum Observed {
     /// The request was (or may have been) sent, and no answer arrived.
     MaybeSent { timed_out: bool },
     /// The server answered with this status.
-    Status { status: u16, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
 }
 
 /// Statuses from Descope's edge that mean "try again" for a call that is safe to repeat.
@@ -52,10 +55,14 @@ pub(crate) fn decide(
             Some(backoff(attempt))
         }
         Observed::MaybeSent { .. } => None,
-        Observed::Status { status: 429, retry_after: Some(wait) } => {
-            (wait <= max_retry_wait).then_some(wait)
-        }
-        Observed::Status { status: 429, retry_after: None } => Some(backoff(attempt)),
+        Observed::Status {
+            status: 429,
+            retry_after: Some(wait),
+        } => (wait <= max_retry_wait).then_some(wait),
+        Observed::Status {
+            status: 429,
+            retry_after: None,
+        } => Some(backoff(attempt)),
         Observed::Status { status, .. }
             if safety == Safety::Idempotent && RETRYABLE_STATUSES.contains(&status) =>
         {
@@ -85,11 +92,41 @@ mod tests {
     #[test]
     fn rotate_is_never_resent_after_it_was_sent() {
         for s in RETRYABLE_STATUSES {
-            assert_eq!(decide(Status { status: s, retry_after: None }, NotIdempotent, 0, 2, WAIT), None);
+            assert_eq!(
+                decide(
+                    Status {
+                        status: s,
+                        retry_after: None
+                    },
+                    NotIdempotent,
+                    0,
+                    2,
+                    WAIT
+                ),
+                None
+            );
         }
-        assert_eq!(decide(MaybeSent { timed_out: false }, NotIdempotent, 0, 2, WAIT), None);
-        assert_eq!(decide(MaybeSent { timed_out: true }, NotIdempotent, 0, 2, WAIT), None);
-        assert_eq!(decide(Status { status: 500, retry_after: None }, NotIdempotent, 0, 2, WAIT), None);
+        assert_eq!(
+            decide(MaybeSent { timed_out: false }, NotIdempotent, 0, 2, WAIT),
+            None
+        );
+        assert_eq!(
+            decide(MaybeSent { timed_out: true }, NotIdempotent, 0, 2, WAIT),
+            None
+        );
+        assert_eq!(
+            decide(
+                Status {
+                    status: 500,
+                    retry_after: None
+                },
+                NotIdempotent,
+                0,
+                2,
+                WAIT
+            ),
+            None
+        );
     }
 
     #[test]
@@ -102,21 +139,80 @@ mod tests {
 
     #[test]
     fn batch_is_resent_on_edge_errors_and_drops() {
-        assert!(decide(Status { status: 503, retry_after: None }, Idempotent, 0, 2, WAIT).is_some());
-        assert!(decide(Status { status: 524, retry_after: None }, Idempotent, 1, 2, WAIT).is_some());
+        assert!(decide(
+            Status {
+                status: 503,
+                retry_after: None
+            },
+            Idempotent,
+            0,
+            2,
+            WAIT
+        )
+        .is_some());
+        assert!(decide(
+            Status {
+                status: 524,
+                retry_after: None
+            },
+            Idempotent,
+            1,
+            2,
+            WAIT
+        )
+        .is_some());
         assert!(decide(MaybeSent { timed_out: false }, Idempotent, 0, 2, WAIT).is_some());
-        assert_eq!(decide(MaybeSent { timed_out: true }, Idempotent, 0, 2, WAIT), None);
-        assert_eq!(decide(Status { status: 500, retry_after: None }, Idempotent, 0, 2, WAIT), None);
-        assert_eq!(decide(Status { status: 400, retry_after: None }, Idempotent, 0, 2, WAIT), None);
+        assert_eq!(
+            decide(MaybeSent { timed_out: true }, Idempotent, 0, 2, WAIT),
+            None
+        );
+        assert_eq!(
+            decide(
+                Status {
+                    status: 500,
+                    retry_after: None
+                },
+                Idempotent,
+                0,
+                2,
+                WAIT
+            ),
+            None
+        );
+        assert_eq!(
+            decide(
+                Status {
+                    status: 400,
+                    retry_after: None
+                },
+                Idempotent,
+                0,
+                2,
+                WAIT
+            ),
+            None
+        );
     }
 
     #[test]
     fn short_retry_after_is_waited_long_one_surfaces() {
-        let short = Status { status: 429, retry_after: Some(Duration::from_secs(1)) };
-        assert_eq!(decide(short, NotIdempotent, 0, 2, WAIT), Some(Duration::from_secs(1)));
-        let long = Status { status: 429, retry_after: Some(Duration::from_secs(30)) };
+        let short = Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        assert_eq!(
+            decide(short, NotIdempotent, 0, 2, WAIT),
+            Some(Duration::from_secs(1))
+        );
+        let long = Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(30)),
+        };
         assert_eq!(decide(long, NotIdempotent, 0, 2, WAIT), None);
-        let edge = Status { status: 429, retry_after: Some(WAIT) };
+        let edge = Status {
+            status: 429,
+            retry_after: Some(WAIT),
+        };
         assert_eq!(decide(edge, Idempotent, 0, 2, WAIT), Some(WAIT));
     }
 
@@ -124,7 +220,9 @@ mod tests {
     fn backoff_grows_with_jitter_and_is_capped() {
         for attempt in 0..20 {
             let d = backoff(attempt);
-            let full = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_CAP);
+            let full = BACKOFF_BASE
+                .saturating_mul(1 << attempt.min(16))
+                .min(BACKOFF_CAP);
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
         }
     }

@@ -54,7 +54,11 @@ pub struct TenantToken {
 impl TenantToken {
     /// A token for `app_id` and `tenant_id`; set at least one of the two tokens next.
     pub fn new(app_id: impl Into<String>, tenant_id: impl Into<String>) -> Self {
-        TenantToken { app_id: app_id.into(), tenant_id: tenant_id.into(), ..Default::default() }
+        TenantToken {
+            app_id: app_id.into(),
+            tenant_id: tenant_id.into(),
+            ..Default::default()
+        }
     }
 
     /// Sets the refresh token.
@@ -103,7 +107,11 @@ pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
     let problems: Vec<String> = tokens
         .iter()
         .enumerate()
-        .flat_map(|(i, t)| t.problems().into_iter().map(move |p| format!("tokens[{i}]: {p}")))
+        .flat_map(|(i, t)| {
+            t.problems()
+                .into_iter()
+                .map(move |p| format!("tokens[{i}]: {p}"))
+        })
         .collect();
     if problems.is_empty() {
         return Ok(());
@@ -126,7 +134,8 @@ struct BatchAnswer {
     failures: Option<Vec<BatchFailure>>,
 }
 
-const BATCH_UNKNOWN: &str = "The batch may have been committed; it is safe to upload the same batch again";
+const BATCH_UNKNOWN: &str =
+    "The batch may have been committed; it is safe to upload the same batch again";
 
 impl Client {
     /// Uploads tenant OAuth tokens for outbound apps, all or nothing.
@@ -147,7 +156,8 @@ impl Client {
                 unknown_outcome_hint: BATCH_UNKNOWN,
             })
             .await?;
-        const APPLIED: &str = "Whether the batch was committed is unknown; it is safe to upload it again";
+        const APPLIED: &str =
+            "Whether the batch was committed is unknown; it is safe to upload it again";
         let parsed: BatchAnswer = decode(answer.status, &answer.body, APPLIED)?;
         let failures = parsed.failures.unwrap_or_default();
         if failures.is_empty() {
@@ -156,9 +166,18 @@ impl Client {
         let listed: Vec<String> = failures
             .iter()
             .take(5)
-            .map(|f| format!("{}/{}: {} {}", f.app_id, f.tenant_id, f.error_code, f.reason))
+            .map(|f| {
+                format!(
+                    "{}/{}: {} {}",
+                    f.app_id, f.tenant_id, f.error_code, f.reason
+                )
+            })
             .collect();
-        let more = if failures.len() > 5 { format!(" and {} more", failures.len() - 5) } else { String::new() };
+        let more = if failures.len() > 5 {
+            format!(" and {} more", failures.len() - 5)
+        } else {
+            String::new()
+        };
         Err(Error::new(
             ErrorCode::BatchRejected,
             format!(
@@ -184,8 +203,14 @@ mod tests {
         )
         .unwrap();
         let small = TenantToken::new("google-drive", "T2tenant2").access_token("at-2");
-        let body = serde_json::to_string(&BatchBody { tokens: &[full, small] }).unwrap();
-        assert_eq!(body, r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-1","accessToken":"at-1","accessTokenExpiry":1767225600,"accessTokenType":"Bearer","scopes":["https://www.googleapis.com/auth/drive.readonly"],"externalIdentifier":"ext-1","idToken":"idt-1","grantedBy":"admin@example.com"},{"appId":"google-drive","tenantId":"T2tenant2","accessToken":"at-2"}]}"#);
+        let body = serde_json::to_string(&BatchBody {
+            tokens: &[full, small],
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-1","accessToken":"at-1","accessTokenExpiry":1767225600,"accessTokenType":"Bearer","scopes":["https://www.googleapis.com/auth/drive.readonly"],"externalIdentifier":"ext-1","idToken":"idt-1","grantedBy":"admin@example.com"},{"appId":"google-drive","tenantId":"T2tenant2","accessToken":"at-2"}]}"#
+        );
         assert_eq!(body.len(), 369);
     }
 
@@ -196,18 +221,30 @@ mod tests {
             ..TenantToken::new("google-drive", "T2tenant1").refresh_token("rt-ü")
         };
         let body = serde_json::to_string(&BatchBody { tokens: &[t] }).unwrap();
-        assert_eq!(body, r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-ü","grantedBy":"Zoë ✓ <a&b>"}]}"#);
+        assert_eq!(
+            body,
+            r#"{"tokens":[{"appId":"google-drive","tenantId":"T2tenant1","refreshToken":"rt-ü","grantedBy":"Zoë ✓ <a&b>"}]}"#
+        );
     }
 
     #[test]
     fn every_rule_is_checked_and_all_items_reported() {
-        assert_eq!(validate_tenant_tokens(&[]).unwrap_err().code(), ErrorCode::InvalidArgument);
+        assert_eq!(
+            validate_tenant_tokens(&[]).unwrap_err().code(),
+            ErrorCode::InvalidArgument
+        );
         let bad = vec![
             TenantToken::new("", "T").access_token("secret-a"),
             TenantToken::new("A", "").refresh_token("secret-r"),
             TenantToken::new("A", "T"),
-            TenantToken { access_token_expiry: Some(-1), ..TenantToken::new("A", "T").access_token("x") },
-            TenantToken { access_token_expiry: Some(1 << 40), ..TenantToken::new("A", "T").access_token("x") },
+            TenantToken {
+                access_token_expiry: Some(-1),
+                ..TenantToken::new("A", "T").access_token("x")
+            },
+            TenantToken {
+                access_token_expiry: Some(1 << 40),
+                ..TenantToken::new("A", "T").access_token("x")
+            },
             TenantToken::new("A", "T").access_token(""),
             TenantToken::new("A", "T").access_token("fine"),
         ];
@@ -223,7 +260,10 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_and_debug_is_redacted() {
-        assert!(serde_json::from_str::<TenantToken>(r#"{"appId":"a","tenantId":"t","refresh_token":"x"}"#).is_err());
+        assert!(serde_json::from_str::<TenantToken>(
+            r#"{"appId":"a","tenantId":"t","refresh_token":"x"}"#
+        )
+        .is_err());
         let t = TenantToken::new("a", "t").access_token("tok-secret");
         assert!(!format!("{t:?}").contains("tok-secret"));
     }

@@ -6,7 +6,9 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use descope_mgmt::{Error, NewDcrTemplate, TenantToken, BATCH_UPLOAD_PATH, CREATE_DCR_TEMPLATE_PATH, ROTATE_PATH};
+use descope_mgmt::{
+    Error, NewDcrTemplate, TenantToken, BATCH_UPLOAD_PATH, CREATE_DCR_TEMPLATE_PATH, ROTATE_PATH,
+};
 use serde_json::{json, Value};
 use support::Emu;
 
@@ -28,8 +30,12 @@ fn matches(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         (Value::String(s), _) if s == "$any" => true,
         (Value::String(s), Value::String(a)) if s == "$nonempty" => !a.is_empty(),
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
-        (Value::Array(e), Value::Array(a)) => e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y)),
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y))
+        }
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
         (e, a) => e == a,
     }
@@ -53,12 +59,14 @@ async fn run_call(client: &descope_mgmt::Client, call: &str, args: &Value) -> Re
             Ok(json!({"key": r.key.to_json(), "cleartext": r.cleartext.expose()}))
         }
         "batch_upload_tenant_tokens" => {
-            let tokens: Vec<TenantToken> = serde_json::from_value(args["tokens"].clone()).expect("vector tokens decode");
+            let tokens: Vec<TenantToken> =
+                serde_json::from_value(args["tokens"].clone()).expect("vector tokens decode");
             client.batch_upload_tenant_tokens(&tokens).await?;
             Ok(Value::Null)
         }
         "create_dcr_template" => {
-            let t: NewDcrTemplate = serde_json::from_value(args["template"].clone()).expect("vector template decodes");
+            let t: NewDcrTemplate =
+                serde_json::from_value(args["template"].clone()).expect("vector template decodes");
             let created = client.create_dcr_template(&t).await?;
             Ok(json!({"template": created.to_json()}))
         }
@@ -70,7 +78,9 @@ async fn applied(emu: &Emu, call: &str, args: &Value) -> bool {
     match call {
         "rotate_access_key" => {
             let id = args["id"].as_str().unwrap_or("");
-            let seed = emu.admin(reqwest::Method::GET, "/emulator/seed", None).await;
+            let seed = emu
+                .admin(reqwest::Method::GET, "/emulator/seed", None)
+                .await;
             let Some(secret) = seed["accessKeys"]
                 .as_array()
                 .and_then(|ks| ks.iter().find(|k| k["id"] == id))
@@ -81,14 +91,26 @@ async fn applied(emu: &Emu, call: &str, args: &Value) -> bool {
             !emu.secret_valid(id, secret).await
         }
         "batch_upload_tenant_tokens" => {
-            let Some(first) = args["tokens"].get(0) else { return false };
-            let (app, tenant) = (first["appId"].as_str().unwrap_or(""), first["tenantId"].as_str().unwrap_or(""));
-            emu.tokens().await.iter().any(|t| t["appId"] == app && t["tenantId"] == tenant)
+            let Some(first) = args["tokens"].get(0) else {
+                return false;
+            };
+            let (app, tenant) = (
+                first["appId"].as_str().unwrap_or(""),
+                first["tenantId"].as_str().unwrap_or(""),
+            );
+            emu.tokens()
+                .await
+                .iter()
+                .any(|t| t["appId"] == app && t["tenantId"] == tenant)
         }
         "create_dcr_template" => {
             let name = &args["template"]["name"];
-            let v = emu.admin(reqwest::Method::GET, "/emulator/templates", None).await;
-            v["created"].as_array().is_some_and(|ts| ts.iter().any(|t| &t["name"] == name))
+            let v = emu
+                .admin(reqwest::Method::GET, "/emulator/templates", None)
+                .await;
+            v["created"]
+                .as_array()
+                .is_some_and(|ts| ts.iter().any(|t| &t["name"] == name))
         }
         other => panic!("unknown call {other}"),
     }
@@ -106,7 +128,10 @@ fn check_error(e: &Error, want: &Value) -> Vec<String> {
     check("code", json!(e.code().as_str()));
     check("status", json!(e.status()));
     check("errorCode", json!(e.error_code()));
-    check("retryAfter", json!(e.retry_after().map(|d| d.as_secs_f64())));
+    check(
+        "retryAfter",
+        json!(e.retry_after().map(|d| d.as_secs_f64())),
+    );
     check("failuresCount", json!(e.failures().len()));
     problems
 }
@@ -128,7 +153,12 @@ fn every_shared_vector_passes() {
         }
     }
     assert!(count >= 40, "only {count} vectors found");
-    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
@@ -155,7 +185,10 @@ async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
     let call = v["call"].as_str().unwrap();
     let expect = &v["expect"];
     let mut problems = Vec::new();
-    match (run_call(&client, call, &v["args"]).await, expect["ok"].as_bool().unwrap()) {
+    match (
+        run_call(&client, call, &v["args"]).await,
+        expect["ok"].as_bool().unwrap(),
+    ) {
         (Ok(result), true) => {
             if let Some(want) = expect.get("result") {
                 if !matches(want, &result) {
@@ -169,11 +202,17 @@ async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
     }
     let requests = emu.count("POST", path_of(call)).await;
     if Some(requests as u64) != expect["requests"].as_u64() {
-        problems.push(format!("requests: want {}, got {requests}", expect["requests"]));
+        problems.push(format!(
+            "requests: want {}, got {requests}",
+            expect["requests"]
+        ));
     }
     let was_applied = applied(emu, call, &v["args"]).await;
     if Some(was_applied) != expect["applied"].as_bool() {
-        problems.push(format!("applied: want {}, got {was_applied}", expect["applied"]));
+        problems.push(format!(
+            "applied: want {}, got {was_applied}",
+            expect["applied"]
+        ));
     }
     problems
 }

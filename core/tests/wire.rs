@@ -6,7 +6,9 @@ mod support;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use descope_mgmt::{Client, ErrorCode, NewDcrTemplate, TenantToken, BATCH_UPLOAD_PATH, ROTATE_PATH};
+use descope_mgmt::{
+    Client, ErrorCode, NewDcrTemplate, TenantToken, BATCH_UPLOAD_PATH, ROTATE_PATH,
+};
 use support::Emu;
 
 fn rt() -> &'static tokio::runtime::Runtime {
@@ -20,7 +22,10 @@ fn construction_sends_nothing_and_license_is_fetched_once_lazily() {
         emu.reset().await;
         let client = emu.client();
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(emu.journal().await.is_empty(), "construction must not send anything");
+        assert!(
+            emu.journal().await.is_empty(),
+            "construction must not send anything"
+        );
         client.rotate_access_key("K2active").await.unwrap();
         client.rotate_access_key("K2active").await.unwrap();
         let j = emu.journal().await;
@@ -73,13 +78,29 @@ fn invalid_input_sends_nothing() {
     rt().block_on(async {
         emu.reset().await;
         let client = emu.client();
-        assert_eq!(client.rotate_access_key("").await.unwrap_err().code(), ErrorCode::InvalidArgument);
-        assert_eq!(client.batch_upload_tenant_tokens(&[]).await.unwrap_err().code(), ErrorCode::InvalidArgument);
-        let bad = [TenantToken::new("google-drive", "T").access_token("ok"), TenantToken::new("google-drive", "")];
+        assert_eq!(
+            client.rotate_access_key("").await.unwrap_err().code(),
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            client
+                .batch_upload_tenant_tokens(&[])
+                .await
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidArgument
+        );
+        let bad = [
+            TenantToken::new("google-drive", "T").access_token("ok"),
+            TenantToken::new("google-drive", ""),
+        ];
         let e = client.batch_upload_tenant_tokens(&bad).await.unwrap_err();
         assert!(e.message().contains("tokens[1]"), "{}", e.message());
         assert!(!e.message().contains("tokens[0]"));
-        let e = client.create_dcr_template(&NewDcrTemplate::new("")).await.unwrap_err();
+        let e = client
+            .create_dcr_template(&NewDcrTemplate::new(""))
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArgument);
         assert!(emu.journal().await.is_empty());
     });
@@ -101,11 +122,17 @@ fn unreachable_server_is_a_connection_error_after_retries() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let e = descope_mgmt::BlockingClient::new(client).rotate_access_key("K2active").unwrap_err();
+    let e = descope_mgmt::BlockingClient::new(client)
+        .rotate_access_key("K2active")
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Connection, "{e}");
     assert!(e.message().contains("nothing was sent"));
     // Two backoffs of 50-100 ms and 100-200 ms.
-    assert!(started.elapsed() >= Duration::from_millis(150), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 

@@ -17,7 +17,10 @@ impl Emu {
     pub fn start() -> Emu {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let handle = Emulator::start_blocking(Seed::default()).expect("emulator starts");
-        Emu { handle, http: reqwest::Client::new() }
+        Emu {
+            handle,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -25,7 +28,10 @@ impl Emu {
     }
 
     /// A client for the seeded project, with overrides applied by `f`.
-    pub fn client_with(&self, f: impl FnOnce(descope_mgmt::ClientBuilder) -> descope_mgmt::ClientBuilder) -> Client {
+    pub fn client_with(
+        &self,
+        f: impl FnOnce(descope_mgmt::ClientBuilder) -> descope_mgmt::ClientBuilder,
+    ) -> Client {
         f(Client::builder()
             .ignore_env()
             .project_id(self.handle.project_id())
@@ -43,12 +49,18 @@ impl Emu {
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.url()));
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(serde_json::to_vec(b).unwrap());
+            req = req
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(b).unwrap());
         }
         let resp = req.send().await.expect("admin call");
         let status = resp.status();
         let bytes = resp.bytes().await.unwrap();
-        assert!(status.is_success(), "admin {path}: {status} {}", String::from_utf8_lossy(&bytes));
+        assert!(
+            status.is_success(),
+            "admin {path}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
         if bytes.is_empty() {
             Value::Null
         } else {
@@ -57,16 +69,20 @@ impl Emu {
     }
 
     pub async fn reset(&self) {
-        self.admin(reqwest::Method::POST, "/emulator/reset", None).await;
+        self.admin(reqwest::Method::POST, "/emulator/reset", None)
+            .await;
     }
 
     pub async fn fault(&self, fault: &Value) {
-        self.admin(reqwest::Method::POST, "/emulator/faults", Some(fault)).await;
+        self.admin(reqwest::Method::POST, "/emulator/faults", Some(fault))
+            .await;
     }
 
     /// Every journaled request (method, path, headers, body).
     pub async fn journal(&self) -> Vec<Value> {
-        let j = self.admin(reqwest::Method::GET, "/emulator/journal", None).await;
+        let j = self
+            .admin(reqwest::Method::GET, "/emulator/journal", None)
+            .await;
         j["requests"].as_array().cloned().unwrap_or_default()
     }
 
@@ -91,12 +107,19 @@ impl Emu {
     }
 
     pub async fn tokens(&self) -> Vec<Value> {
-        let v = self.admin(reqwest::Method::GET, "/emulator/outbound/tokens", None).await;
+        let v = self
+            .admin(reqwest::Method::GET, "/emulator/outbound/tokens", None)
+            .await;
         v["tokens"].as_array().cloned().unwrap_or_default()
     }
 
     pub async fn templates(&self) -> Vec<Value> {
-        let v = self.admin(reqwest::Method::GET, "/emulator/templates", None).await;
-        v["templates"].as_array().cloned().unwrap_or_else(|| v.as_array().cloned().unwrap_or_default())
+        let v = self
+            .admin(reqwest::Method::GET, "/emulator/templates", None)
+            .await;
+        v["templates"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| v.as_array().cloned().unwrap_or_default())
     }
 }
