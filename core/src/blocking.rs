@@ -1,4 +1,4 @@
-//! A blocking facade over [`Client`], driven by the shared [`runtime`](crate::runtime).
+//! A blocking facade over [`Client`], driven by the shared [`runtime`].
 //! Used by the C binding and by synchronous Rust programs.
 
 use crate::access_keys::RotatedAccessKey;

@@ -21,6 +21,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod access_keys;
 pub mod blocking;
 mod client;
