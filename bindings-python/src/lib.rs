@@ -1,1 +1,29 @@
-//! placeholder
+//! `descope_mgmt._native`: the compiled half of the `descope_mgmt` Python package.
+//!
+//! A thin layer over the `descope-mgmt` core: it converts arguments and results, raises
+//! the pure-Python exceptions of `descope_mgmt.errors`, and runs every call on the core's
+//! one shared, fork-aware tokio runtime (blocking calls release the GIL; `AsyncClient`
+//! methods are asyncio coroutines that await a task spawned on that runtime).
+//! The public API is re-exported by `descope_mgmt/__init__.py`; stubs are in `_native.pyi`.
+
+mod client;
+mod convert;
+mod errors;
+mod models;
+
+use pyo3::prelude::*;
+
+/// The extension module. Importing it does no work beyond registering classes.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<client::PyAsyncClient>()?;
+    m.add_class::<models::PyAccessKey>()?;
+    m.add_class::<models::PyKeyTenant>()?;
+    m.add_class::<models::PyRotatedAccessKey>()?;
+    m.add_class::<models::PyTenantToken>()?;
+    m.add_class::<models::PySessionSettings>()?;
+    m.add_class::<models::PyDcrTemplate>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,519 @@
+//! `Client` (blocking, releases the GIL while waiting) and `AsyncClient` (asyncio
+//! coroutines), both running the core's futures on its one shared, fork-aware runtime.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use descope_mgmt::{runtime, Client, ErrorCode, NewDcrTemplate, Secret};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyString;
+
+use crate::errors::{raise, to_pyerr};
+use crate::models::{session_settings_from_any, PyDcrTemplate, PyRotatedAccessKey, TokenList};
+
+/// How often a blocking call wakes up to let Python handle signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// The core client behind a Python client; `None` once closed.
+struct Shared {
+    client: RwLock<Option<Client>>,
+}
+
+impl Shared {
+    fn build(
+        py: Python<'_>,
+        project_id: Option<String>,
+        management_key: Option<String>,
+        base_url: Option<String>,
+        timeout: f64,
+        max_retries: i64,
+    ) -> PyResult<Shared> {
+        let mut b = Client::builder().binding("python");
+        // Only what was passed is set: the core falls back to DESCOPE_PROJECT_ID,
+        // DESCOPE_MANAGEMENT_KEY and DESCOPE_BASE_URI for the rest.
+        if let Some(p) = project_id {
+            b = b.project_id(p);
+        }
+        if let Some(k) = management_key {
+            b = b.management_key(Secret::new(k));
+        }
+        if let Some(u) = base_url {
+            b = b.base_url(u);
+        }
+        let timeout = if timeout.is_finite() && timeout > 0.0 {
+            Duration::try_from_secs_f64(timeout).ok()
+        } else {
+            None
+        };
+        let Some(timeout) = timeout else {
+            return Err(raise(
+                py,
+                ErrorCode::Config,
+                "timeout must be a positive, finite number of seconds",
+            ));
+        };
+        let Ok(max_retries) = u32::try_from(max_retries) else {
+            return Err(raise(
+                py,
+                ErrorCode::Config,
+                "max_retries must be 0 or more",
+            ));
+        };
+        let client = b
+            .timeout(timeout)
+            .max_retries(max_retries)
+            .build()
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Shared {
+            client: RwLock::new(Some(client)),
+        })
+    }
+
+    fn get(&self, py: Python<'_>) -> PyResult<Client> {
+        let guard = self.client.read().unwrap_or_else(|p| p.into_inner());
+        guard.clone().ok_or_else(|| {
+            raise(
+                py,
+                ErrorCode::Config,
+                "this client was closed; create a new one",
+            )
+        })
+    }
+
+    fn close(&self) {
+        *self.client.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn repr(&self, py: Python<'_>, class: &str) -> String {
+        let guard = self.client.read().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(c) => {
+                let q = |s: &str| {
+                    PyString::new(py, s)
+                        .repr()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default()
+                };
+                format!(
+                    "{class}(project_id={}, base_url={}, timeout={:?}, max_retries={})",
+                    q(c.project_id()),
+                    q(c.base_url()),
+                    c.timeout().as_secs_f64(),
+                    c.max_retries()
+                )
+            }
+            None => format!("{class}(<closed>)"),
+        }
+    }
+
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Client) -> T) -> PyResult<T> {
+        self.get(py).map(|c| f(&c))
+    }
+}
+
+/// Builds the body of a create-template call from keyword arguments.
+#[allow(clippy::too_many_arguments)]
+fn new_template(
+    py: Python<'_>,
+    name: String,
+    description: Option<String>,
+    login_page_url: Option<String>,
+    session_settings: Option<&Bound<'_, PyAny>>,
+    skip_consent_screen: Option<bool>,
+    force_add_all_authorization_info: Option<bool>,
+    tags: Option<Vec<String>>,
+) -> PyResult<NewDcrTemplate> {
+    let session_settings = match session_settings {
+        Some(s) if !s.is_none() => Some(session_settings_from_any(py, s, "session_settings")?),
+        _ => None,
+    };
+    Ok(NewDcrTemplate {
+        name,
+        description,
+        login_page_url,
+        session_settings,
+        skip_consent_screen,
+        force_add_all_authorization_info,
+        tags,
+    })
+}
+
+/// Runs a core future to completion on the shared runtime with the GIL released,
+/// waking every [`SIGNAL_POLL`] to let Python raise `KeyboardInterrupt` (which abandons
+/// the call).
+fn wait<T: Send>(
+    py: Python<'_>,
+    fut: impl Future<Output = descope_mgmt::Result<T>> + Send,
+) -> PyResult<T> {
+    let outcome = py.detach(|| runtime::block_on(interruptible(fut)));
+    match outcome {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_pyerr(py, &e)),
+        Err(interrupt) => Err(interrupt),
+    }
+}
+
+async fn interruptible<F: Future>(fut: F) -> Result<F::Output, PyErr> {
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await {
+            Ok(v) => return Ok(v),
+            Err(_) if SHUTTING_DOWN.load(Ordering::SeqCst) => {}
+            Err(_) => Python::attach(|py| py.check_signals())?,
+        }
+    }
+}
+
+/// Aborts a spawned call when the awaiting coroutine is cancelled or dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Set by an `atexit` hook: from then on, runtime threads never call into Python.
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+/// Runtime threads currently waking an asyncio coroutine (which needs the GIL).
+static WAKING: AtomicUsize = AtomicUsize::new(0);
+
+/// Forwards a runtime thread's wake-up to the coroutine's (GIL-taking) waker, unless the
+/// interpreter is shutting down. A thread that takes the GIL while Python finalizes is
+/// terminated mid-call, which would crash the process: the `atexit` hook
+/// ([`shutdown_hook`]) stops new wake-ups and waits for running ones first.
+#[derive(Default)]
+struct GuardedWaker {
+    target: Mutex<Option<Waker>>,
+}
+
+impl Wake for GuardedWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if SHUTTING_DOWN.load(Ordering::SeqCst) {
+            return;
+        }
+        WAKING.fetch_add(1, Ordering::SeqCst);
+        if !SHUTTING_DOWN.load(Ordering::SeqCst) {
+            let target = self.target.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(w) = target {
+                w.wake();
+            }
+        }
+        WAKING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// `atexit` hook registered by the first client: stops runtime threads from
+/// calling into Python and waits (GIL released, at most 2 s) for those already doing so.
+#[pyfunction]
+fn shutdown_hook(py: Python<'_>) {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while WAKING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+fn register_shutdown_hook(py: Python<'_>) -> PyResult<()> {
+    static REGISTERED: PyOnceLock<()> = PyOnceLock::new();
+    REGISTERED
+        .get_or_try_init(py, || {
+            let hook = wrap_pyfunction!(shutdown_hook, py)?;
+            py.import("atexit")?.call_method1("register", (hook,))?;
+            Ok::<(), PyErr>(())
+        })
+        .map(|_| ())
+}
+
+/// Spawns a core future on the shared runtime and awaits it from an asyncio coroutine:
+/// the event loop only sees a pending future until the runtime wakes it.
+async fn run<T: Send + 'static>(
+    fut: impl Future<Output = descope_mgmt::Result<T>> + Send + 'static,
+) -> PyResult<T> {
+    let mut task = AbortOnDrop(runtime::spawn(fut));
+    let guard = Arc::new(GuardedWaker::default());
+    let joined = poll_fn(|cx| {
+        *guard.target.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+        let waker = Waker::from(guard.clone());
+        Pin::new(&mut task.0).poll(&mut Context::from_waker(&waker))
+    })
+    .await;
+    match joined {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Python::attach(|py| to_pyerr(py, &e))),
+        Err(join) => Err(PyRuntimeError::new_err(format!(
+            "descope_mgmt internal error: the call did not complete ({join})"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// A Descope Management API client whose calls block the calling thread (with the GIL
+/// released, so other Python threads keep running).
+///
+/// Unset `project_id`, `management_key` and `base_url` fall back to the environment
+/// variables `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`.
+/// Construction does no I/O. Thread-safe; usable as a context manager.
+#[pyclass(frozen, module = "descope_mgmt", name = "Client")]
+pub struct PyClient(Shared);
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
+    fn new(
+        py: Python<'_>,
+        project_id: Option<String>,
+        management_key: Option<String>,
+        base_url: Option<String>,
+        timeout: f64,
+        max_retries: i64,
+    ) -> PyResult<Self> {
+        let shared = Shared::build(
+            py,
+            project_id,
+            management_key,
+            base_url,
+            timeout,
+            max_retries,
+        )?;
+        register_shutdown_hook(py)?;
+        Ok(Self(shared))
+    }
+
+    /// Rotates an access key: returns the key and its new secret (shown only once); the
+    /// previous secret stops working. Never resent after it may have reached the server:
+    /// such a failure is an `OutcomeUnknownError`.
+    fn rotate_access_key(&self, py: Python<'_>, id: String) -> PyResult<PyRotatedAccessKey> {
+        let client = self.0.get(py)?;
+        wait(py, async move { client.rotate_access_key(&id).await }).map(PyRotatedAccessKey)
+    }
+
+    /// Uploads tenant OAuth tokens for outbound apps, all or nothing. `tokens` holds
+    /// `TenantToken` objects or dicts (snake_case or camelCase keys). Raises
+    /// `BatchRejectedError` (with `.failures`) when the server stored nothing.
+    fn batch_upload_tenant_tokens(&self, py: Python<'_>, tokens: TokenList) -> PyResult<()> {
+        let client = self.0.get(py)?;
+        let tokens = tokens.0;
+        wait(py, async move {
+            client.batch_upload_tenant_tokens(&tokens).await
+        })
+    }
+
+    /// Creates a dynamic registration template. `session_settings` is a
+    /// `SessionSettings` or a dict. Never resent after it may have reached the server.
+    #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_dcr_template(
+        &self,
+        py: Python<'_>,
+        name: String,
+        description: Option<String>,
+        login_page_url: Option<String>,
+        session_settings: Option<&Bound<'_, PyAny>>,
+        skip_consent_screen: Option<bool>,
+        force_add_all_authorization_info: Option<bool>,
+        tags: Option<Vec<String>>,
+    ) -> PyResult<PyDcrTemplate> {
+        let template = new_template(
+            py,
+            name,
+            description,
+            login_page_url,
+            session_settings,
+            skip_consent_screen,
+            force_add_all_authorization_info,
+            tags,
+        )?;
+        let client = self.0.get(py)?;
+        wait(
+            py,
+            async move { client.create_dcr_template(&template).await },
+        )
+        .map(PyDcrTemplate)
+    }
+
+    /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
+    fn close(&self) {
+        self.0.close();
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (exc_type, exc, tb))]
+    fn __exit__(
+        &self,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        exc: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
+    ) -> bool {
+        let _ = (exc_type, exc, tb);
+        self.0.close();
+        false
+    }
+
+    /// The project id this client calls for.
+    #[getter]
+    fn project_id(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.with(py, |c| c.project_id().to_owned())
+    }
+    /// The normalised base URL, without a trailing `/`.
+    #[getter]
+    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.with(py, |c| c.base_url().to_owned())
+    }
+    /// The total timeout of one attempt, in seconds.
+    #[getter]
+    fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
+        self.0.with(py, |c| c.timeout().as_secs_f64())
+    }
+    /// How many times a request that certainly was not applied is retried.
+    #[getter]
+    fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
+        self.0.with(py, |c| c.max_retries())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        self.0.repr(py, "Client")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// The asyncio flavour of [`PyClient`]: the same methods, as coroutines. The calls run
+/// on the library's own runtime threads, so the event loop keeps running meanwhile.
+/// Usable as an async context manager.
+#[pyclass(frozen, module = "descope_mgmt", name = "AsyncClient")]
+pub struct PyAsyncClient(Shared);
+
+#[pymethods]
+impl PyAsyncClient {
+    #[new]
+    #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
+    fn new(
+        py: Python<'_>,
+        project_id: Option<String>,
+        management_key: Option<String>,
+        base_url: Option<String>,
+        timeout: f64,
+        max_retries: i64,
+    ) -> PyResult<Self> {
+        let shared = Shared::build(
+            py,
+            project_id,
+            management_key,
+            base_url,
+            timeout,
+            max_retries,
+        )?;
+        register_shutdown_hook(py)?;
+        Ok(Self(shared))
+    }
+
+    /// Rotates an access key (see `Client.rotate_access_key`).
+    async fn rotate_access_key(&self, id: String) -> PyResult<PyRotatedAccessKey> {
+        let client = Python::attach(|py| self.0.get(py))?;
+        run(async move { client.rotate_access_key(&id).await })
+            .await
+            .map(PyRotatedAccessKey)
+    }
+
+    /// Uploads tenant OAuth tokens, all or nothing (see `Client.batch_upload_tenant_tokens`).
+    async fn batch_upload_tenant_tokens(&self, tokens: TokenList) -> PyResult<()> {
+        let client = Python::attach(|py| self.0.get(py))?;
+        let tokens = tokens.0;
+        run(async move { client.batch_upload_tenant_tokens(&tokens).await }).await
+    }
+
+    /// Creates a dynamic registration template (see `Client.create_dcr_template`).
+    #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
+    #[allow(clippy::too_many_arguments)]
+    async fn create_dcr_template(
+        &self,
+        name: String,
+        description: Option<String>,
+        login_page_url: Option<String>,
+        session_settings: Option<Py<PyAny>>,
+        skip_consent_screen: Option<bool>,
+        force_add_all_authorization_info: Option<bool>,
+        tags: Option<Vec<String>>,
+    ) -> PyResult<PyDcrTemplate> {
+        let (client, template) = Python::attach(|py| -> PyResult<_> {
+            let template = new_template(
+                py,
+                name,
+                description,
+                login_page_url,
+                session_settings.as_ref().map(|s| s.bind(py)),
+                skip_consent_screen,
+                force_add_all_authorization_info,
+                tags,
+            )?;
+            Ok((self.0.get(py)?, template))
+        })?;
+        run(async move { client.create_dcr_template(&template).await })
+            .await
+            .map(PyDcrTemplate)
+    }
+
+    /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
+    fn close(&self) {
+        self.0.close();
+    }
+
+    async fn __aenter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (exc_type, exc, tb))]
+    async fn __aexit__(
+        &self,
+        exc_type: Option<Py<PyAny>>,
+        exc: Option<Py<PyAny>>,
+        tb: Option<Py<PyAny>>,
+    ) -> bool {
+        drop((exc_type, exc, tb));
+        self.0.close();
+        false
+    }
+
+    /// The project id this client calls for.
+    #[getter]
+    fn project_id(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.with(py, |c| c.project_id().to_owned())
+    }
+    /// The normalised base URL, without a trailing `/`.
+    #[getter]
+    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.with(py, |c| c.base_url().to_owned())
+    }
+    /// The total timeout of one attempt, in seconds.
+    #[getter]
+    fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
+        self.0.with(py, |c| c.timeout().as_secs_f64())
+    }
+    /// How many times a request that certainly was not applied is retried.
+    #[getter]
+    fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
+        self.0.with(py, |c| c.max_retries())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        self.0.repr(py, "AsyncClient")
+    }
+}
