@@ -1,1 +1,19 @@
-//! placeholder
+//! # descope-mgmt-node
+//!
+//! The Node.js binding of `descope-mgmt`, published on npm as `descope-mgmt`. It is thin:
+//! it converts JavaScript arguments into the core's types, runs every call on the core's
+//! shared tokio runtime, and turns the core's errors into structured rejections that the
+//! package's JavaScript layer (`index.js`) rebuilds as `DescopeError`s.
+//!
+//! Nothing runs when the addon is loaded: the runtime and connection pools start on the
+//! first call.
+
+mod arguments;
+mod client;
+mod errors;
+mod promise;
+mod rotated_access_key;
+
+pub use client::Client;
+pub use errors::error_codes;
+pub use rotated_access_key::RotatedAccessKey;

@@ -1,0 +1,207 @@
+'use strict'
+/**
+ * descope-mgmt: the Node.js binding of a Rust client for the Descope Management API.
+ *
+ * This file is the CommonJS entry point (index.mjs re-exports it for ESM). It is a thin
+ * layer over the napi-rs addon `descope-mgmt.node`: it rebuilds the addon's structured
+ * failures as `DescopeError` / `TypeError`, and masks secrets in `util.inspect`. Loading it
+ * does no work beyond loading the addon: the runtime and connections start on first call.
+ */
+
+const native = loadAddon()
+
+/** Loads the addon, explaining how to build it when it is missing. */
+function loadAddon() {
+  try {
+    return require('./descope-mgmt.node')
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('descope-mgmt.node')) {
+      throw new Error(
+        'descope-mgmt: the native addon descope-mgmt.node is missing. It is built from source by the ' +
+          "package's install script, which needs Rust (cargo) on PATH: run `npm rebuild descope-mgmt` " +
+          '(and approve its install script if your npm blocks them).',
+        { cause: err },
+      )
+    }
+    throw err
+  }
+}
+
+/** Prefix of a napi error reason that carries a serialized core error (src/errors.rs). */
+const ERROR_PREFIX = 'descope-mgmt:error:'
+/** `util.inspect.custom`, without loading `node:util`. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+/** napi statuses raised when a JavaScript argument has the wrong type. */
+const TYPE_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+  'ArrayBufferExpected',
+  'DetachableArraybufferExpected',
+])
+
+/** Every error code, as `ErrorCode.RATE_LIMITED === 'RATE_LIMITED'` (from the core's list). */
+const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((c) => [c, c])))
+
+/**
+ * The error of every failed call (and of `new Client()` with a bad or missing setting).
+ * Switch on `code`; the other attributes are `null` (or `[]`) when they do not apply.
+ */
+class DescopeError extends Error {
+  /**
+   * @param {object} fields `{ code, message, status, errorCode, description, errorMessage, retryAfter, failures }`
+   */
+  constructor(fields) {
+    const f = fields || {}
+    super(typeof f.message === 'string' ? f.message : String(f.code))
+    /** @type {string} */
+    this.code = f.code
+    /** @type {number | null} */
+    this.status = f.status ?? null
+    /** @type {string | null} */
+    this.errorCode = f.errorCode ?? null
+    /** @type {string | null} */
+    this.description = f.description ?? null
+    /** @type {string | null} */
+    this.errorMessage = f.errorMessage ?? null
+    /** @type {number | null} seconds */
+    this.retryAfter = f.retryAfter ?? null
+    /** @type {Array<{appId: string, tenantId: string, errorCode: string, reason: string}>} */
+    this.failures = Array.isArray(f.failures) ? f.failures : []
+  }
+
+  /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */
+  get outcomeUnknown() {
+    return this.code === 'OUTCOME_UNKNOWN'
+  }
+}
+Object.defineProperty(DescopeError.prototype, 'name', {
+  value: 'DescopeError',
+  writable: true,
+  configurable: true,
+  enumerable: false,
+})
+
+/**
+ * Turns an error thrown by the addon into what the public API promises: a `DescopeError`
+ * for a core error, a `TypeError` for a wrong argument type; anything else unchanged.
+ * Built here, in the caller's async context, so the stack shows the caller.
+ */
+function toPublicError(err) {
+  const mapped = mapError(err)
+  if (mapped !== err && Error.captureStackTrace) Error.captureStackTrace(mapped, toPublicError)
+  return mapped
+}
+
+/** The mapping of {@link toPublicError}. */
+function mapError(err) {
+  if (err === null || typeof err !== 'object' || typeof err.message !== 'string') return err
+  if (err.message.startsWith(ERROR_PREFIX)) {
+    let fields
+    try {
+      fields = JSON.parse(err.message.slice(ERROR_PREFIX.length))
+    } catch {
+      return err
+    }
+    return new DescopeError(fields)
+  }
+  if (TYPE_STATUSES.has(err.code)) return new TypeError(err.message)
+  return err
+}
+
+/**
+ * A Descope Management API client. Options that are not passed fall back to
+ * `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`. Construction does
+ * no I/O. Calls return promises, share one connection pool, and never block the event loop.
+ */
+class Client {
+  /** The addon's client; private, so the management key cannot be reached from here. */
+  #native
+
+  /** @param {import('./index').ClientOptions} [options] */
+  constructor(options) {
+    try {
+      this.#native = new native.Client(options)
+    } catch (err) {
+      throw toPublicError(err)
+    }
+  }
+
+  /** The project id in use. */
+  get projectId() {
+    return this.#native.projectId
+  }
+
+  /** The base URL in use. */
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  /**
+   * Rotates an access key and resolves with its new secret (shown once).
+   * @param {string} id
+   * @returns {Promise<RotatedAccessKey>}
+   */
+  async rotateAccessKey(id) {
+    try {
+      return await this.#native.rotateAccessKey(id)
+    } catch (err) {
+      throw toPublicError(err)
+    }
+  }
+
+  /**
+   * Uploads tenant OAuth tokens, all or nothing.
+   * @param {Array<import('./index').TenantToken>} tokens
+   * @returns {Promise<void>}
+   */
+  async batchUploadTenantTokens(tokens) {
+    try {
+      await this.#native.batchUploadTenantTokens(tokens)
+    } catch (err) {
+      throw toPublicError(err)
+    }
+  }
+
+  /**
+   * Creates a dynamic client registration template.
+   * @param {import('./index').NewDcrTemplate} template
+   * @returns {Promise<import('./index').DcrTemplate>}
+   */
+  async createDcrTemplate(template) {
+    try {
+      return await this.#native.createDcrTemplate(template)
+    } catch (err) {
+      throw toPublicError(err)
+    }
+  }
+
+  /** Shows the project id and base URL, never the management key. */
+  [INSPECT](depth, options, inspect) {
+    const shown = { projectId: this.projectId, baseUrl: this.baseUrl }
+    return `Client ${inspect ? inspect(shown, options) : JSON.stringify(shown)}`
+  }
+}
+
+const RotatedAccessKey = native.RotatedAccessKey
+
+// The addon's class keeps the secret in native memory and exposes it through the
+// `cleartext` getter only; console.log / util.inspect show it masked.
+Object.defineProperty(RotatedAccessKey.prototype, INSPECT, {
+  value: function inspectRotatedAccessKey(depth, options, inspect) {
+    const shown = { key: this.key, cleartext: '[REDACTED]' }
+    return `RotatedAccessKey ${inspect ? inspect(shown, options) : JSON.stringify(shown)}`
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+})
+
+module.exports = { Client, DescopeError, ErrorCode, RotatedAccessKey, errorCodes: native.errorCodes }

@@ -1,0 +1,106 @@
+//! `Client`: the three Management API calls, each returning a promise.
+
+use napi::bindgen_prelude::Object;
+use napi::{Env, Result};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::arguments;
+use crate::promise::spawn_call;
+use crate::rotated_access_key::RotatedAccessKey;
+
+/// A Descope Management API client. Construction does no I/O; calls share one
+/// connection pool and run on the core's runtime, never blocking the event loop.
+#[napi]
+pub struct Client {
+    inner: descope_mgmt::Client,
+}
+
+#[napi]
+impl Client {
+    /// Creates a client. Options that are not passed fall back to `DESCOPE_PROJECT_ID`,
+    /// `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`; a missing one is a `CONFIG` error.
+    #[napi(
+        constructor,
+        ts_args_type = "options?: ClientOptions | undefined | null"
+    )]
+    pub fn new(options: Option<Value>) -> Result<Self> {
+        Ok(Client {
+            inner: arguments::client(options)?,
+        })
+    }
+
+    /// The project id in use.
+    #[napi(getter)]
+    pub fn project_id(&self) -> String {
+        self.inner.project_id().to_owned()
+    }
+
+    /// The base URL in use (explicit, from `DESCOPE_BASE_URI`, or derived from the project id).
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
+    /// Rotates an access key: resolves with its new secret, shown once; the previous secret
+    /// stops working. Never retried once it may have reached the server: such a failure
+    /// is `OUTCOME_UNKNOWN`.
+    #[napi(
+        ts_args_type = "id: string",
+        ts_return_type = "Promise<RotatedAccessKey>"
+    )]
+    pub fn rotate_access_key<'env>(
+        &self,
+        env: &'env Env,
+        id: Option<Value>,
+    ) -> Result<Object<'env>> {
+        let id = arguments::access_key_id(id)?;
+        let client = self.inner.clone();
+        spawn_call(
+            env,
+            async move { client.rotate_access_key(&id).await },
+            |rotated| Ok(RotatedAccessKey::from(rotated)),
+        )
+    }
+
+    /// Uploads tenant OAuth tokens for outbound apps, all or nothing. Invalid items are one
+    /// `INVALID_ARGUMENT` error (nothing sent); items the server refuses are one
+    /// `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to repeat.
+    #[napi(
+        ts_args_type = "tokens: Array<TenantToken>",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn batch_upload_tenant_tokens<'env>(
+        &self,
+        env: &'env Env,
+        tokens: Option<Value>,
+    ) -> Result<Object<'env>> {
+        let tokens = arguments::tenant_tokens(tokens)?;
+        let client = self.inner.clone();
+        spawn_call(
+            env,
+            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            |()| Ok(()),
+        )
+    }
+
+    /// Creates a dynamic client registration (DCR) template. Never retried once it may have
+    /// reached the server (that could create a duplicate): such a failure is `OUTCOME_UNKNOWN`.
+    #[napi(
+        ts_args_type = "template: NewDcrTemplate",
+        ts_return_type = "Promise<DcrTemplate>"
+    )]
+    pub fn create_dcr_template<'env>(
+        &self,
+        env: &'env Env,
+        template: Option<Value>,
+    ) -> Result<Object<'env>> {
+        let template = arguments::new_dcr_template(template)?;
+        let client = self.inner.clone();
+        spawn_call(
+            env,
+            async move { client.create_dcr_template(&template).await },
+            |created| Ok(created.to_json()),
+        )
+    }
+}

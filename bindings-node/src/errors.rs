@@ -1,0 +1,51 @@
+//! How failures cross into JavaScript.
+//!
+//! A core error becomes a napi error whose reason is [`ERROR_PREFIX`] followed by a JSON
+//! object with every attribute of the error; `index.js` parses it and rejects with a
+//! `DescopeError`. A wrong JavaScript argument type becomes a napi `InvalidArg` error, which
+//! `index.js` turns into a `TypeError`. Neither ever carries a secret: core messages never
+//! contain one, and argument errors are redacted by [`crate::arguments`].
+
+use descope_mgmt::{Error, ErrorCode};
+use napi::Status;
+use napi_derive::napi;
+use serde_json::json;
+
+/// Marks a napi error reason that carries a serialized core error. Must match `index.js`.
+pub(crate) const ERROR_PREFIX: &str = "descope-mgmt:error:";
+
+/// Every error code string, in the core's fixed order.
+#[napi(ts_return_type = "Array<ErrorCode>")]
+pub fn error_codes() -> Vec<&'static str> {
+    ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// Serializes a core error into a napi error that `index.js` rebuilds as a `DescopeError`.
+pub(crate) fn descope_error(error: &Error) -> napi::Error {
+    let payload = json!({
+        "code": error.code().as_str(),
+        "message": error.message(),
+        "status": error.status(),
+        "errorCode": error.error_code(),
+        "description": error.description(),
+        "errorMessage": error.server_message(),
+        "retryAfter": error.retry_after().map(|d| d.as_secs_f64()),
+        "failures": error.failures(),
+    });
+    napi::Error::new(Status::GenericFailure, format!("{ERROR_PREFIX}{payload}"))
+}
+
+/// An `INVALID_ARGUMENT` error raised by the binding while converting an argument.
+pub(crate) fn invalid_argument(message: impl Into<String>) -> napi::Error {
+    descope_error(&Error::new(ErrorCode::InvalidArgument, message))
+}
+
+/// A `CONFIG` error raised by the binding while converting client options.
+pub(crate) fn config(message: impl Into<String>) -> napi::Error {
+    descope_error(&Error::new(ErrorCode::Config, message))
+}
+
+/// An argument of the wrong JavaScript type; `index.js` throws it as a `TypeError`.
+pub(crate) fn type_error(message: impl Into<String>) -> napi::Error {
+    napi::Error::new(Status::InvalidArg, message.into())
+}

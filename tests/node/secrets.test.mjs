@@ -1,0 +1,93 @@
+// Secrets stay out of console.log / util.inspect / JSON output: the management key, and a
+// rotation's cleartext unless read explicitly.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import util from 'node:util'
+
+import { Client, DescopeError, RotatedAccessKey } from '../../bindings-node/index.mjs'
+import { Emulator } from './emulator.mjs'
+
+/** @type {Emulator} */
+let emu
+before(async () => {
+  emu = await Emulator.start()
+})
+after(() => emu?.stop())
+
+/** Every way a value is commonly printed or serialized. */
+function renderings(value) {
+  return [
+    util.inspect(value),
+    util.inspect(value, { showHidden: true, depth: Infinity, getters: true }),
+    util.format('%s %o %O %j', value, value, value, value),
+    JSON.stringify(value),
+    JSON.stringify({ nested: [value] }),
+    String(value),
+    `${value}`,
+    JSON.stringify(Object.keys(value)),
+    util.inspect({ ...value }),
+  ]
+}
+
+test('a rotation result masks its cleartext unless read explicitly', async () => {
+  await emu.reset()
+  const rotated = await new Client(emu.options()).rotateAccessKey('K2active')
+  assert.ok(rotated instanceof RotatedAccessKey)
+  const secret = rotated.cleartext
+  assert.equal(typeof secret, 'string')
+  assert.ok(secret.length >= 32)
+  assert.equal(await emu.verify('K2active', secret), true, 'cleartext is the real new secret')
+  for (const text of renderings(rotated)) {
+    assert.ok(!text.includes(secret), `secret leaked in: ${text}`)
+  }
+  assert.match(util.inspect(rotated), /^RotatedAccessKey \{/)
+  assert.match(util.inspect(rotated), /\[REDACTED\]/)
+  assert.match(util.inspect(rotated), /K2active/)
+  assert.deepEqual(JSON.parse(JSON.stringify(rotated)).cleartext, '[REDACTED]')
+  assert.equal(JSON.parse(JSON.stringify(rotated)).key.id, 'K2active')
+  assert.deepEqual(Object.keys(rotated), [])
+  // console.log goes through util.inspect; capture it to be sure.
+  const lines = []
+  const original = console.log
+  console.log = (...args) => lines.push(util.format(...args))
+  try {
+    console.log(rotated)
+    console.log('rotated: %o', rotated)
+  } finally {
+    console.log = original
+  }
+  assert.ok(lines.every((l) => !l.includes(secret)), lines.join('\n'))
+})
+
+test('the management key never shows on the client or its errors', async () => {
+  const key = emu.managementKey
+  const client = new Client(emu.options())
+  for (const text of renderings(client)) {
+    assert.ok(!text.includes(key), `key leaked in: ${text}`)
+  }
+  assert.match(util.inspect(client), /projectId/)
+  const wrong = 'K2thisIsAWrongKeyValue'
+  const err = await new Client(emu.options({ managementKey: wrong })).rotateAccessKey('K2active').catch((e) => e)
+  assert.ok(err instanceof DescopeError)
+  for (const text of [...renderings(err), err.stack]) {
+    assert.ok(!text.includes(wrong), `key leaked in: ${text}`)
+  }
+})
+
+test('tokens never show in errors', async () => {
+  const token = 'ya29.super-secret-token'
+  const client = new Client(emu.options())
+  const errors = await Promise.all([
+    client.batchUploadTenantTokens([{ appId: 'unknown-app', tenantId: 'T2a', accessToken: token }]).catch((e) => e),
+    client.batchUploadTenantTokens([{ appId: '', tenantId: 'T2a', accessToken: token }]).catch((e) => e),
+    client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', accessToken: 'x', grantedBy: [token] }]).catch((e) => e),
+    client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', idToken: { token } }]).catch((e) => e),
+    client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', scopes: token, accessToken: 'x' }]).catch((e) => e),
+  ])
+  for (const err of errors) {
+    assert.ok(err instanceof DescopeError, String(err))
+    for (const text of [...renderings(err), err.stack]) {
+      assert.ok(!text.includes(token), `token leaked in: ${text}`)
+    }
+  }
+})
