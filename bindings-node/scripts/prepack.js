@@ -68,6 +68,10 @@ function copyDir(from, to) {
 }
 
 function main() {
+  // Cargo.lock is not committed; resolve it here when no build has made it yet.
+  if (!fs.existsSync(path.join(REPO, 'Cargo.lock'))) {
+    require('node:child_process').execFileSync('cargo', ['generate-lockfile'], { cwd: REPO, stdio: 'inherit' })
+  }
   for (const file of [path.join(REPO, 'Cargo.toml'), path.join(REPO, 'Cargo.lock'), path.join(REPO, 'core', 'Cargo.toml')]) {
     if (!fs.existsSync(file)) throw new Error(`prepack must run inside the descope-mgmt repository: ${file} is missing`)
   }
