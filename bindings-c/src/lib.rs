@@ -1,1 +1,56 @@
-//! placeholder
+//! # descope_mgmt: the C binding of descope-mgmt
+//!
+//! A thin C ABI over the core crate's blocking facade (`BlockingClient`), built as
+//! `libdescope_mgmt.so` and `libdescope_mgmt.a`. The header `include/descope_mgmt.h` is
+//! generated from this crate by cbindgen (config: `bindings-c/cbindgen.toml`).
+//!
+//! Conventions, shared by every function:
+//! - Every name starts with `descope_mgmt_` (types, functions) or `DESCOPE_MGMT_` (macros,
+//!   enum constants). Objects are opaque handles.
+//! - A fallible call returns a `descope_mgmt_status` (`DESCOPE_MGMT_STATUS_OK` is 0) and takes
+//!   an optional `descope_mgmt_error **err`: when `err` is not NULL, `*err` is set to NULL on
+//!   success and to a new error object (free it with `descope_mgmt_error_free`) on failure.
+//! - Out-parameters are set to NULL on failure and to a new object on success.
+//! - Input strings are UTF-8 and NUL-terminated, borrowed for the duration of the call only.
+//!   A NULL where a value is required gives `DESCOPE_MGMT_STATUS_NULL_ARGUMENT`, bytes that
+//!   are not UTF-8 give `DESCOPE_MGMT_STATUS_INVALID_UTF8`: never a crash.
+//! - Everything the library returns has its own free function, and every free function
+//!   accepts NULL. Never pass library memory to libc `free()`.
+//! - A `const char *` returned by an accessor is borrowed from its object and stays valid
+//!   until that object is freed.
+//! - One client may be used from many threads at once; result and error objects are
+//!   immutable and may be read from many threads at once.
+//! - A Rust panic never crosses the boundary: the call returns `DESCOPE_MGMT_STATUS_PANIC`
+//!   (or NULL / 0 / false for accessors).
+#![allow(non_camel_case_types)]
+// Every pointer argument is checked for NULL before use; the C caller promises the rest
+// (valid, NUL-terminated, alive for the call), as documented on each function.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+// Declared in the order the header presents them (cbindgen follows this order).
+mod version;
+
+mod status;
+
+mod error;
+
+mod strings;
+
+mod client;
+
+mod access_keys;
+
+mod tenant_tokens;
+
+mod dcr_templates;
+
+mod ffi;
+
+pub use access_keys::*;
+pub use client::*;
+pub use dcr_templates::*;
+pub use error::*;
+pub use status::*;
+pub use strings::*;
+pub use tenant_tokens::*;
+pub use version::*;

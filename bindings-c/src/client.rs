@@ -1,0 +1,183 @@
+//! The client handle and its options.
+
+use std::ffi::c_char;
+use std::mem::size_of;
+use std::ptr;
+use std::time::Duration;
+
+use dm::{BlockingClient, Client};
+
+use crate::error::descope_mgmt_error;
+use crate::ffi::{call, call_out, free_box, handle, opt_str_arg, Failure, FfiResult};
+use crate::status::descope_mgmt_status;
+
+/// Marks a numeric option or field as not set: the library default is used (or, for a
+/// request field, nothing is sent).
+pub const DESCOPE_MGMT_UNSET: i32 = -1;
+
+/// A Descope Management API client. Opaque; create it with `descope_mgmt_client_new` or
+/// `descope_mgmt_client_from_env`, free it with `descope_mgmt_client_free`.
+///
+/// One client may be used from many threads at once (all calls take a `const` pointer and
+/// share one connection pool); free it only after every call using it has returned.
+pub struct descope_mgmt_client {
+    inner: BlockingClient,
+}
+
+impl descope_mgmt_client {
+    /// The blocking core client.
+    pub(crate) fn blocking(&self) -> &BlockingClient {
+        &self.inner
+    }
+}
+
+/// Settings for `descope_mgmt_client_new`.
+///
+/// Always start with `descope_mgmt_options_init`, which sets `struct_size` and every field
+/// to "unset", then set what you need:
+/// - a NULL string falls back to the environment (`DESCOPE_PROJECT_ID`,
+///   `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`; without a base URL, one is derived from
+///   the project id);
+/// - a negative number (`DESCOPE_MGMT_UNSET`) means the library default.
+///
+/// ABI: new fields are only ever appended. `struct_size` tells the library which fields
+/// the caller knows; fields past it take their defaults, and fields the library does not
+/// know are ignored.
+#[repr(C)]
+pub struct descope_mgmt_options {
+    /// `sizeof(descope_mgmt_options)`, set by `descope_mgmt_options_init`.
+    pub struct_size: usize,
+    /// The Descope project id, or NULL for `DESCOPE_PROJECT_ID`.
+    pub project_id: *const c_char,
+    /// The management key, or NULL for `DESCOPE_MANAGEMENT_KEY`. Copied; never logged.
+    pub management_key: *const c_char,
+    /// The base URL (e.g. `https://api.descope.com`; `http://` only for loopback hosts), or
+    /// NULL for `DESCOPE_BASE_URI` or the URL derived from the project id.
+    pub base_url: *const c_char,
+    /// Total time allowed for one attempt of a call, in milliseconds (default 60000). 0 is
+    /// a `CONFIG` error.
+    pub timeout_ms: i64,
+    /// Time allowed to connect, in milliseconds (default 10000, capped by `timeout_ms`).
+    pub connect_timeout_ms: i64,
+    /// Automatic retries of a request that certainly was not applied (default 2; 0 turns
+    /// retries off).
+    pub max_retries: i32,
+    /// The longest `Retry-After` of a 429 that is waited on automatically, in milliseconds
+    /// (default 10000; 0 never waits, returning `RATE_LIMITED` at once).
+    pub max_retry_wait_ms: i64,
+}
+
+/// The size of the first version of `descope_mgmt_options`: every field up to
+/// `max_retry_wait_ms` is required.
+const OPTIONS_V1_SIZE: usize = size_of::<descope_mgmt_options>();
+
+/// Fills `options` with the defaults: `struct_size = sizeof(descope_mgmt_options)`, every
+/// string NULL, every number `DESCOPE_MGMT_UNSET`.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_options_init(
+    options: *mut descope_mgmt_options,
+) -> descope_mgmt_status {
+    call(ptr::null_mut(), || {
+        if options.is_null() {
+            return Err(Failure::null("options"));
+        }
+        let defaults = descope_mgmt_options {
+            struct_size: size_of::<descope_mgmt_options>(),
+            project_id: ptr::null(),
+            management_key: ptr::null(),
+            base_url: ptr::null(),
+            timeout_ms: DESCOPE_MGMT_UNSET.into(),
+            connect_timeout_ms: DESCOPE_MGMT_UNSET.into(),
+            max_retries: DESCOPE_MGMT_UNSET,
+            max_retry_wait_ms: DESCOPE_MGMT_UNSET.into(),
+        };
+        // SAFETY: not NULL; the caller passes a writable `descope_mgmt_options`.
+        unsafe { options.write(defaults) };
+        Ok(())
+    })
+}
+
+fn millis(value: i64) -> Option<Duration> {
+    u64::try_from(value).ok().map(Duration::from_millis)
+}
+
+fn builder_from(options: *const descope_mgmt_options) -> FfiResult<dm::ClientBuilder> {
+    let builder = Client::builder().binding("c");
+    if options.is_null() {
+        return Ok(builder);
+    }
+    // SAFETY: not NULL; `struct_size` is the first field of every version of the struct.
+    // Only a raw read: the caller's struct may be smaller than this version's.
+    let size = unsafe { ptr::addr_of!((*options).struct_size).read() };
+    if size < OPTIONS_V1_SIZE {
+        return Err(Failure::invalid(format!(
+            "options.struct_size is {size}, expected at least {OPTIONS_V1_SIZE}: initialise the options with descope_mgmt_options_init"
+        )));
+    }
+    // SAFETY: the caller's struct holds at least every field of this version.
+    let o = unsafe { &*options };
+    let mut builder = builder;
+    if let Some(v) = opt_str_arg(o.project_id, "options.project_id")? {
+        builder = builder.project_id(v);
+    }
+    if let Some(v) = opt_str_arg(o.management_key, "options.management_key")? {
+        builder = builder.management_key(v);
+    }
+    if let Some(v) = opt_str_arg(o.base_url, "options.base_url")? {
+        builder = builder.base_url(v);
+    }
+    if let Some(d) = millis(o.timeout_ms) {
+        builder = builder.timeout(d);
+    }
+    if let Some(d) = millis(o.connect_timeout_ms) {
+        builder = builder.connect_timeout(d);
+    }
+    if let Ok(n) = u32::try_from(o.max_retries) {
+        builder = builder.max_retries(n);
+    }
+    if let Some(d) = millis(o.max_retry_wait_ms) {
+        builder = builder.max_retry_wait(d);
+    }
+    Ok(builder)
+}
+
+/// Creates a client. `options` may be NULL (every setting from the environment and the
+/// defaults). No network I/O happens here. On success `*out` is the new client (free it
+/// with `descope_mgmt_client_free`); on failure it is NULL and the status is typically
+/// `DESCOPE_MGMT_STATUS_CONFIG` (e.g. a missing project id names the variable to set).
+#[no_mangle]
+pub extern "C" fn descope_mgmt_client_new(
+    options: *const descope_mgmt_options,
+    out: *mut *mut descope_mgmt_client,
+    err: *mut *mut descope_mgmt_error,
+) -> descope_mgmt_status {
+    call_out(out, "out", err, || {
+        let client = builder_from(options)?.build()?;
+        Ok(descope_mgmt_client {
+            inner: BlockingClient::new(client),
+        })
+    })
+}
+
+/// Creates a client from `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and (when set)
+/// `DESCOPE_BASE_URI`, with default settings. Same as `descope_mgmt_client_new(NULL, ...)`.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_client_from_env(
+    out: *mut *mut descope_mgmt_client,
+    err: *mut *mut descope_mgmt_error,
+) -> descope_mgmt_status {
+    descope_mgmt_client_new(ptr::null(), out, err)
+}
+
+/// Frees a client. NULL is a no-op. Every call using the client must have returned.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_client_free(client: *mut descope_mgmt_client) {
+    free_box(client);
+}
+
+/// Borrows the client argument of a call.
+pub(crate) fn client_arg<'a>(client: *const descope_mgmt_client) -> FfiResult<&'a BlockingClient> {
+    handle(client)
+        .map(descope_mgmt_client::blocking)
+        .ok_or_else(|| Failure::null("client"))
+}

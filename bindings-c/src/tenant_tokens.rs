@@ -1,0 +1,168 @@
+//! `descope_mgmt_batch_upload_tenant_tokens` (C structs) and its `_json` variant.
+
+use std::ffi::c_char;
+
+use dm::{Secret, TenantToken};
+
+use crate::client::{client_arg, descope_mgmt_client};
+use crate::error::descope_mgmt_error;
+use crate::ffi::{call, opt_str_arg, opt_str_array, str_arg, Failure, FfiResult};
+use crate::status::descope_mgmt_status;
+
+/// One tenant's OAuth token for an outbound app, for `descope_mgmt_batch_upload_tenant_tokens`.
+///
+/// Every string is UTF-8 and borrowed for the call only; NULL means "absent" (not sent).
+/// `app_id` and `tenant_id` are required, and at least one of `refresh_token` /
+/// `access_token`; a missing one is reported as `INVALID_ARGUMENT` with the item's index.
+/// Zero-initialise the struct (`descope_mgmt_tenant_token t = {0};`) and set what you need.
+///
+/// ABI: this struct is used in arrays, so its layout is fixed for a major version; new
+/// wire fields are reachable through `descope_mgmt_batch_upload_tenant_tokens_json`.
+#[repr(C)]
+pub struct descope_mgmt_tenant_token {
+    /// The outbound application id (required).
+    pub app_id: *const c_char,
+    /// The tenant the token belongs to (required).
+    pub tenant_id: *const c_char,
+    /// The provider's refresh token (secret), or NULL.
+    pub refresh_token: *const c_char,
+    /// The provider's access token (secret), or NULL.
+    pub access_token: *const c_char,
+    /// When the access token expires, epoch seconds; 0 means absent.
+    pub access_token_expiry: i64,
+    /// The access token's type (e.g. `"Bearer"`), or NULL.
+    pub access_token_type: *const c_char,
+    /// Scopes the token was granted: `scopes_count` strings, or NULL for absent (a non-NULL
+    /// array with a count of 0 sends an empty list).
+    pub scopes: *const *const c_char,
+    /// The number of strings in `scopes`.
+    pub scopes_count: usize,
+    /// An external identifier for the connection, or NULL.
+    pub external_identifier: *const c_char,
+    /// The provider's OIDC id token (secret), or NULL.
+    pub id_token: *const c_char,
+    /// Who granted the token, or NULL.
+    pub granted_by: *const c_char,
+}
+
+fn secret(p: *const c_char, what: &str) -> FfiResult<Option<Secret>> {
+    Ok(opt_str_arg(p, what)?.map(Secret::new))
+}
+
+fn convert(t: &descope_mgmt_tenant_token, i: usize) -> FfiResult<TenantToken> {
+    let name = |field: &str| format!("tokens[{i}].{field}");
+    Ok(TenantToken {
+        app_id: opt_str_arg(t.app_id, &name("app_id"))?
+            .unwrap_or_default()
+            .to_owned(),
+        tenant_id: opt_str_arg(t.tenant_id, &name("tenant_id"))?
+            .unwrap_or_default()
+            .to_owned(),
+        refresh_token: secret(t.refresh_token, &name("refresh_token"))?,
+        access_token: secret(t.access_token, &name("access_token"))?,
+        access_token_expiry: (t.access_token_expiry != 0).then_some(t.access_token_expiry),
+        access_token_type: opt_str_arg(t.access_token_type, &name("access_token_type"))?
+            .map(str::to_owned),
+        scopes: opt_str_array(t.scopes, t.scopes_count, &name("scopes"))?,
+        external_identifier: opt_str_arg(t.external_identifier, &name("external_identifier"))?
+            .map(str::to_owned),
+        id_token: secret(t.id_token, &name("id_token"))?,
+        granted_by: opt_str_arg(t.granted_by, &name("granted_by"))?.map(str::to_owned),
+    })
+}
+
+/// Uploads tenant OAuth tokens for outbound apps, all or nothing.
+///
+/// `tokens` points to `count` structs (it may be NULL only when `count` is 0, which is an
+/// `INVALID_ARGUMENT` error: the list must not be empty). Every item is validated first and
+/// all problems are reported in one `INVALID_ARGUMENT` error; nothing is sent then. Returns
+/// `DESCOPE_MGMT_STATUS_OK` only when the server committed the whole batch; per-item
+/// refusals are `DESCOPE_MGMT_STATUS_BATCH_REJECTED` with every failure in the error
+/// (`descope_mgmt_error_failures_count`), and nothing was stored. Safe to repeat.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens(
+    client: *const descope_mgmt_client,
+    tokens: *const descope_mgmt_tenant_token,
+    count: usize,
+    err: *mut *mut descope_mgmt_error,
+) -> descope_mgmt_status {
+    call(err, || {
+        let client = client_arg(client)?;
+        let items: &[descope_mgmt_tenant_token] = if count == 0 {
+            &[]
+        } else if tokens.is_null() {
+            return Err(Failure::null(&format!("tokens (with count {count})")));
+        } else {
+            // SAFETY: not NULL; the caller promises `count` readable structs.
+            unsafe { std::slice::from_raw_parts(tokens, count) }
+        };
+        let converted = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| convert(t, i))
+            .collect::<FfiResult<Vec<_>>>()?;
+        client.batch_upload_tenant_tokens(&converted)?;
+        Ok(())
+    })
+}
+
+/// Parses the `_json` argument without ever quoting a value (it may hold a token).
+fn parse_tokens(json: &str) -> FfiResult<Vec<TenantToken>> {
+    serde_json::from_str::<Vec<TenantToken>>(json).map_err(|e| {
+        let text = e.to_string();
+        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
+            text
+        } else if e.is_syntax() || e.is_eof() {
+            format!("invalid JSON at line {}, column {}", e.line(), e.column())
+        } else {
+            format!(
+                "a value has the wrong type at line {}, column {} (strings for ids and tokens, an integer for accessTokenExpiry, an array of strings for scopes)",
+                e.line(),
+                e.column()
+            )
+        };
+        Failure::invalid(format!(
+            "tokens_json must be a JSON array of token objects with the wire's camelCase fields (appId, tenantId, refreshToken, accessToken, accessTokenExpiry, accessTokenType, scopes, externalIdentifier, idToken, grantedBy); nothing was sent: {detail}"
+        ))
+    })
+}
+
+/// Same as `descope_mgmt_batch_upload_tenant_tokens`, with the tokens as the wire JSON
+/// array, e.g. `[{"appId":"google-drive","tenantId":"T1","refreshToken":"..."}]`. Unknown
+/// or misspelled fields are an `INVALID_ARGUMENT` error (values are never quoted in it).
+#[no_mangle]
+pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens_json(
+    client: *const descope_mgmt_client,
+    tokens_json: *const c_char,
+    err: *mut *mut descope_mgmt_error,
+) -> descope_mgmt_status {
+    call(err, || {
+        let client = client_arg(client)?;
+        let tokens = parse_tokens(str_arg(tokens_json, "tokens_json")?)?;
+        client.batch_upload_tenant_tokens(&tokens)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_never_quote_values() {
+        let bad = r#"[{"appId":"a","tenantId":"t","accessToken":"sekrit","accessTokenExpiry":"sekrit2"}]"#;
+        let Err(Failure::Core(e)) = parse_tokens(bad) else {
+            panic!("expected an error")
+        };
+        assert_eq!(e.code(), dm::ErrorCode::InvalidArgument);
+        assert!(!e.message().contains("sekrit"), "{}", e.message());
+        let Err(Failure::Core(e)) = parse_tokens(r#"[{"appid":"a"}]"#) else {
+            panic!()
+        };
+        assert!(
+            e.message().contains("unknown field `appid`"),
+            "{}",
+            e.message()
+        );
+    }
+}
