@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{
@@ -391,12 +391,8 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl Transport {
     fn new(config: &Config, generation: usize) -> Result<Transport> {
-        static PROVIDER: Once = Once::new();
-        PROVIDER.call_once(|| {
-            // Ignore the error: the host application already chose a provider.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(shared_tls_config()?)
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -413,6 +409,31 @@ impl Transport {
             license: OnceCell::new(),
         })
     }
+}
+
+/// The TLS settings every client shares: the host application's default rustls crypto
+/// provider (else ring), the operating system's trust store through
+/// rustls-platform-verifier, and HTTP/1.1 ALPN. Building the verifier loads the system's
+/// root certificates, which costs tens of milliseconds, so it is done once per process.
+fn shared_tls_config() -> Result<rustls::ClientConfig> {
+    static TLS: OnceLock<std::result::Result<rustls::ClientConfig, String>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+            .map_err(|e| e.to_string())?;
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(tls)
+    })
+    .clone()
+    .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))
 }
 
 impl Drop for Inner {
