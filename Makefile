@@ -13,7 +13,7 @@ build:
 demo: build
 	scripts/with-emulator.sh bash -c '\
 	  set -e; \
-	  echo "== rust =="; target/debug/examples/demo; \
+	  echo "== rust =="; $${CARGO_TARGET_DIR:-target}/debug/examples/demo; \
 	  for l in $(LANGS); do if [ -x scripts/demo-$$l.sh ]; then echo "== $$l =="; scripts/demo-$$l.sh; fi; done'
 
 ## Run every test: Rust, Python, Node and C. Each suite starts and stops its own emulators.

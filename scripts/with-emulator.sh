@@ -4,7 +4,7 @@
 # Usage: scripts/with-emulator.sh CMD [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EMU="${DESCOPE_EMULATOR_BIN:-target/debug/descope-emulator}"
+EMU="${DESCOPE_EMULATOR_BIN:-${CARGO_TARGET_DIR:-target}/debug/descope-emulator}"
 [ -x "$EMU" ] || cargo build -q -p descope-mgmt-emulator
 fifo_dir="$(mktemp -d)"
 mkfifo "$fifo_dir/out"

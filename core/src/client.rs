@@ -11,7 +11,7 @@ use reqwest::header::{
 };
 use tokio::sync::OnceCell;
 
-use crate::config::{ClientBuilder, Config, VERSION};
+use crate::config::{is_loopback_url, ClientBuilder, Config, VERSION};
 use crate::error::{Error, ErrorCode, Result};
 use crate::response::{error_from_status, parse_retry_after};
 use crate::retry::{decide, Observed, Safety};
@@ -391,18 +391,26 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl Transport {
     fn new(config: &Config, generation: usize) -> Result<Transport> {
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(shared_tls_config()?)
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(format!("{}/{}", config.sdk_name, VERSION))
-            .build()
-            .map_err(|e| {
-                Error::config(format!("cannot set up the HTTP client: {}", root_cause(&e)))
-            })?;
+            .user_agent(format!("{}/{}", config.sdk_name, VERSION));
+        if config.base_url.starts_with("https:") {
+            builder = builder.tls_backend_preconfigured(shared_tls_config()?);
+        } else {
+            // Plain http (loopback only): no TLS, so no need for the system's trust store.
+            builder = builder.tls_backend_preconfigured(no_roots_tls_config());
+        }
+        if is_loopback_url(&config.base_url) {
+            // A proxy from HTTP_PROXY/ALL_PROXY must never see loopback traffic.
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| {
+            Error::config(format!("cannot set up the HTTP client: {}", root_cause(&e)))
+        })?;
         Ok(Transport {
             generation,
             http,
@@ -411,29 +419,45 @@ impl Transport {
     }
 }
 
-/// The TLS settings every client shares: the host application's default rustls crypto
-/// provider (else ring), the operating system's trust store through
-/// rustls-platform-verifier, and HTTP/1.1 ALPN. Building the verifier loads the system's
-/// root certificates, which costs tens of milliseconds, so it is done once per process.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// The TLS settings every https client shares: the host application's default rustls
+/// crypto provider (else ring), the operating system's trust store through
+/// rustls-platform-verifier, and HTTP/1.1 ALPN. Loading the system's root certificates costs
+/// tens of milliseconds, so a successful setup is built once per process; a failure is
+/// reported and tried again on the next client.
 fn shared_tls_config() -> Result<rustls::ClientConfig> {
-    static TLS: OnceLock<std::result::Result<rustls::ClientConfig, String>> = OnceLock::new();
-    TLS.get_or_init(|| {
-        let provider = rustls::crypto::CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-            .map_err(|e| e.to_string())?;
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(tls)
-    })
-    .clone()
-    .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))
+    static TLS: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    if let Some(tls) = TLS.get() {
+        return Ok(tls.clone());
+    }
+    let provider = crypto_provider();
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| {
+        Error::config(format!(
+            "cannot load the system's trusted root certificates ({e}); install the CA certificates package"
+        ))
+    })?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TLS.get_or_init(|| tls).clone())
+}
+
+/// A TLS setup that trusts nothing, for clients whose base URL is plain http.
+fn no_roots_tls_config() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .expect("the provider supports the default TLS versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth()
 }
 
 impl Drop for Inner {

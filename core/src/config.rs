@@ -19,12 +19,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Automatic retries of a request that certainly was not applied.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The largest `max_retries` accepted.
+pub const MAX_RETRIES: u32 = 10;
 /// The longest `Retry-After` a 429 may ask for and still be waited on automatically.
 pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// Time allowed for the one-off license handshake before the first call.
 pub const DEFAULT_LICENSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest response body accepted.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The longest timeout accepted.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 /// This library's version, sent as `x-descope-sdk-version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -36,6 +40,7 @@ pub struct ClientBuilder {
     management_key: Option<Secret>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    timeout_secs: Option<f64>,
     connect_timeout: Option<Duration>,
     max_retries: Option<u32>,
     max_retry_wait: Option<Duration>,
@@ -68,6 +73,14 @@ impl ClientBuilder {
     /// Sets the total timeout of one attempt (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the total timeout of one attempt in (fractional) seconds, as bindings receive it
+    /// from their callers. A value that is not a positive, finite number of at most 24 h is a
+    /// `CONFIG` error from [`ClientBuilder::build`].
+    pub fn timeout_secs(mut self, secs: f64) -> Self {
+        self.timeout_secs = Some(secs);
         self
     }
 
@@ -177,9 +190,14 @@ impl ClientBuilder {
                 None => derive_base_url(&project_id),
             },
         };
-        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        if timeout.is_zero() {
-            return Err(Error::config("the timeout must be greater than zero"));
+        let timeout = match self.timeout_secs {
+            Some(secs) => checked_secs("the timeout", secs)?,
+            None => self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        };
+        if timeout.is_zero() || timeout > MAX_TIMEOUT {
+            return Err(Error::config(
+                "the timeout must be greater than zero and at most 24 hours",
+            ));
         }
         let connect_timeout = self
             .connect_timeout
@@ -189,6 +207,12 @@ impl ClientBuilder {
             return Err(Error::config(
                 "the connect timeout must be greater than zero",
             ));
+        }
+        let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        if max_retries > MAX_RETRIES {
+            return Err(Error::config(format!(
+                "max_retries must be at most {MAX_RETRIES} (got {max_retries})"
+            )));
         }
         let binding = self.binding.clone().unwrap_or_else(|| "rust".to_string());
         if binding.is_empty() || !binding.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
@@ -202,7 +226,7 @@ impl ClientBuilder {
             base_url,
             timeout,
             connect_timeout,
-            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            max_retries,
             max_retry_wait: self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
             license_timeout: self
                 .license_timeout
@@ -231,6 +255,15 @@ pub(crate) struct Config {
     pub sdk_name: String,
 }
 
+fn checked_secs(what: &str, secs: f64) -> Result<Duration> {
+    if !secs.is_finite() || secs <= 0.0 || secs > MAX_TIMEOUT.as_secs_f64() {
+        return Err(Error::config(format!(
+            "{what} must be a positive number of seconds, at most 24 hours (got {secs})"
+        )));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`
 /// where the region is characters 1..5 of an id of 32 or more characters, otherwise
 /// `https://api.descope.com`.
@@ -252,36 +285,48 @@ pub fn normalize_base_url(raw: &str) -> Result<String> {
     let raw = raw.trim();
     let url = reqwest::Url::parse(raw).map_err(|e| {
         Error::config(format!(
-            "the base URL {raw:?} is not an absolute URL ({e}); use e.g. https://api.descope.com"
+            "the base URL is not an absolute URL ({e}); use e.g. https://api.descope.com"
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not carry credentials: the management key is sent in the Authorization header",
+        ));
+    }
+    // From here on the URL holds no secret and may be quoted.
+    let shown = url.as_str();
     let host = url.host_str().unwrap_or("");
     if host.is_empty() {
-        return Err(Error::config(format!("the base URL {raw:?} has no host")));
+        return Err(Error::config(format!("the base URL {shown:?} has no host")));
     }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => {
             return Err(Error::config(format!(
-                "the base URL {raw:?} uses http:// for a non-loopback host; use https://"
+                "the base URL {shown:?} uses http:// for a non-loopback host; use https://"
             )))
         }
         other => {
             return Err(Error::config(format!(
-                "the base URL {raw:?} has scheme {other:?}; use https://"
+                "the base URL {shown:?} has scheme {other:?}; use https://"
             )))
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(format!(
-            "the base URL {raw:?} must not have a query or fragment"
+            "the base URL {shown:?} must not have a query or fragment"
         )));
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config("the base URL must not carry credentials"));
-    }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// True when `base_url` (as normalised by [`normalize_base_url`]) names a loopback host.
+pub(crate) fn is_loopback_url(base_url: &str) -> bool {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(is_loopback))
+        .unwrap_or(false)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -411,6 +456,27 @@ mod tests {
             .resolve(&env)
             .unwrap_err();
         assert!(e.message().contains(ENV_BASE_URI));
+    }
+
+    #[test]
+    fn base_url_credentials_are_rejected_without_being_quoted() {
+        for bad in ["http://u:hunter2@example.com", "https://user:hunter2@127.0.0.1/", "ftp://a:hunter2@x"] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert!(!e.message().contains("hunter2"), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn timeouts_in_seconds_are_checked() {
+        let b = || ClientBuilder::default().project_id("P2x").management_key("K");
+        let none = |_: &str| None;
+        assert_eq!(b().timeout_secs(1.5).resolve(&none).unwrap().timeout, Duration::from_millis(1500));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e30] {
+            let e = b().timeout_secs(bad).resolve(&none).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
+        }
+        let e = b().timeout(Duration::from_secs(u64::MAX)).resolve(&none).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Config);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Retry decisions: when a request may be sent again, and how long to wait first.
 //!
 //! A request is resent only when it certainly was not applied (it never left, or the
-//! server refused it with 429), or when the call is safe to repeat. A rotate or a create
+//! server refused it with 429: with a `Retry-After` of at most `max_retry_wait` it waits that
+//! long, without one it backs off), or when the call is safe to repeat. A rotate or a create
 //! that may have reached the server is never resent.
 
 use std::time::Duration;

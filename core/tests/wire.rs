@@ -168,3 +168,38 @@ fn one_client_is_shared_across_threads() {
         }
     });
 }
+
+#[test]
+fn connect_timeout_is_a_timeout_error_and_nothing_was_sent() {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so a new
+    // connection can only time out while connecting.
+    let (listener, addr) = rt().block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let l = sock.listen(0).unwrap();
+        let a = l.local_addr().unwrap();
+        (l, a)
+    });
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            Ok(s) => held.push(s),
+            Err(_) => break,
+        }
+    }
+    assert!(held.len() < 16, "the accept queue never filled up");
+    let client = Client::builder()
+        .ignore_env()
+        .project_id("P2x")
+        .management_key("K2x")
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(200))
+        .license_timeout(Duration::from_millis(200))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let e = descope_mgmt::BlockingClient::new(client).rotate_access_key("K2active").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Timeout, "{e}");
+    assert!(e.message().contains("nothing was sent"), "{e}");
+    drop((listener, held));
+}

@@ -1,0 +1,264 @@
+//! The raw-core worker of the benchmark harness (`bench/run.sh`): the same workloads as the
+//! Python, Node and C workers in `bench/workers/`, driven straight from Rust, so each
+//! binding's throughput can be compared with the core's own.
+//!
+//! The server and credentials come from `BENCH_URL`, `BENCH_PROJECT_ID`,
+//! `BENCH_MANAGEMENT_KEY` and `BENCH_KEY_ID` (the access key to rotate). Subcommands:
+//!
+//! - `serve`: builds one client, then reads JSON commands from stdin, one a line, and
+//!   answers each with one JSON line on stdout:
+//!   `{"op":"run","seconds":2.0,"concurrency":8}` runs `concurrency` tasks that rotate the
+//!   key in a loop until `seconds` have passed, and answers
+//!   `{"calls","errors","firstError","elapsed","p50Ms","p99Ms"}`; `{"op":"quit"}` (or EOF) exits.
+//! - `batch COUNT`: after a one-token warm-up upload, uploads COUNT tenant tokens in one call and prints
+//!   `{"count","wallMs","maxRssKb","rssBeforeKb"}` (peak RSS from `/proc/self/status`).
+//! - `construct COUNT`: builds COUNT clients and prints `{"count","medianMs","firstMs"}`,
+//!   then times one rotate on a new client (the first in the process), the first rotate on
+//!   a second new client, and the next one on that client:
+//!   `{"firstCallMs","newClientFirstCallMs","warmCallMs"}`.
+//!
+//! ```sh
+//! cargo run --release -p descope-mgmt --example bench -- serve
+//! ```
+
+use std::io::{BufRead, Write};
+use std::time::{Duration, Instant};
+
+use descope_mgmt::{runtime, Client, TenantToken};
+
+/// Where to send the calls, read from the `BENCH_*` environment variables.
+struct Target {
+    url: String,
+    project_id: String,
+    management_key: String,
+    key_id: String,
+}
+
+impl Target {
+    fn from_env() -> Target {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                eprintln!("bench: {name} is not set");
+                std::process::exit(2)
+            })
+        };
+        Target {
+            url: var("BENCH_URL"),
+            project_id: var("BENCH_PROJECT_ID"),
+            management_key: var("BENCH_MANAGEMENT_KEY"),
+            key_id: std::env::var("BENCH_KEY_ID").unwrap_or_else(|_| "K2active2".into()),
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::builder()
+            .project_id(&self.project_id)
+            .management_key(self.management_key.as_str())
+            .base_url(&self.url)
+            .ignore_env()
+            .build()
+            .unwrap_or_else(|e| {
+                eprintln!("bench: cannot build the client: {e}");
+                std::process::exit(1)
+            })
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count = |i: usize, default: usize| {
+        args.get(i)
+            .map(|s| s.parse().expect("COUNT must be a number"))
+            .unwrap_or(default)
+    };
+    let target = Target::from_env();
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(&target),
+        Some("batch") => batch(&target, count(1, 10_000)),
+        Some("construct") => construct(&target, count(1, 1000)),
+        _ => {
+            eprintln!("usage: bench serve | batch [COUNT] | construct [COUNT]");
+            std::process::exit(2)
+        }
+    }
+}
+
+/// Answers `run` commands from stdin until `quit` or EOF.
+fn serve(target: &Target) {
+    let client = target.client();
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let line = line.expect("stdin");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cmd: serde_json::Value = serde_json::from_str(&line).expect("a JSON command");
+        let reply = match cmd["op"].as_str() {
+            Some("run") => {
+                let seconds = cmd["seconds"].as_f64().unwrap_or(1.0);
+                let concurrency = cmd["concurrency"].as_u64().unwrap_or(1).max(1) as usize;
+                run(&client, &target.key_id, Duration::from_secs_f64(seconds), concurrency)
+            }
+            Some("quit") => break,
+            other => serde_json::json!({ "error": format!("unknown op {other:?}") }),
+        };
+        writeln!(stdout, "{reply}").and_then(|_| stdout.flush()).expect("stdout");
+    }
+}
+
+/// Runs `concurrency` tasks that each rotate `key_id` back to back until `duration` passes.
+fn run(client: &Client, key_id: &str, duration: Duration, concurrency: usize) -> serde_json::Value {
+    runtime::block_on(async {
+        let start = Instant::now();
+        let deadline = start + duration;
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let client = client.clone();
+                let key_id = key_id.to_string();
+                runtime::spawn(async move {
+                    let mut latencies = Vec::with_capacity(16_384);
+                    let mut errors = 0u64;
+                    let mut first_error = None;
+                    while Instant::now() < deadline && errors < 100 {
+                        let t = Instant::now();
+                        match client.rotate_access_key(&key_id).await {
+                            Ok(_) => latencies.push(t.elapsed().as_secs_f64() * 1000.0),
+                            Err(e) => {
+                                errors += 1;
+                                first_error.get_or_insert_with(|| e.to_string());
+                            }
+                        }
+                    }
+                    (latencies, errors, first_error)
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        let mut first_error = None;
+        for task in tasks {
+            let (l, e, f) = task.await.expect("a bench task panicked");
+            latencies.extend(l);
+            errors += e;
+            if first_error.is_none() {
+                first_error = f;
+            }
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        latencies.sort_by(f64::total_cmp);
+        serde_json::json!({
+            "calls": latencies.len(),
+            "errors": errors,
+            "firstError": first_error,
+            "elapsed": elapsed,
+            "p50Ms": percentile(&latencies, 0.50),
+            "p99Ms": percentile(&latencies, 0.99),
+        })
+    })
+}
+
+/// The `q` quantile of sorted values (nearest rank), or 0 when empty.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// The same token list every worker uploads: token `i` of `count`.
+fn tokens(count: usize) -> Vec<TenantToken> {
+    (0..count)
+        .map(|i| TenantToken {
+            access_token_expiry: Some(1_767_225_600),
+            access_token_type: Some("Bearer".into()),
+            scopes: Some(vec!["https://www.googleapis.com/auth/drive.readonly".into()]),
+            ..TenantToken::new(
+                if i % 2 == 0 { "google-drive" } else { "slack" },
+                format!("T2bench{i:06}"),
+            )
+            .refresh_token(format!("rt-bench-{i:06}-0123456789abcdef"))
+            .access_token(format!("at-bench-{i:06}-0123456789abcdef0123456789abcdef"))
+        })
+        .collect()
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM` is the peak RSS), or 0 elsewhere.
+fn proc_status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Uploads `count` tokens in one call, in this fresh process.
+fn batch(target: &Target, count: usize) {
+    let client = target.client();
+    // Warm up: one single-token upload (connection, license handshake, lazy set-up), as in
+    // every worker, so the timed call measures the upload itself.
+    let warm = vec![TenantToken::new("google-drive", "T2benchwarmup").access_token("at-warm-up")];
+    if let Err(e) = runtime::block_on(client.batch_upload_tenant_tokens(&warm)) {
+        eprintln!("bench: warm-up upload failed: {e}");
+        std::process::exit(1);
+    }
+    let tokens = tokens(count);
+    let rss_before = proc_status_kb("VmRSS:");
+    let t = Instant::now();
+    let result = runtime::block_on(client.batch_upload_tenant_tokens(&tokens));
+    let wall = t.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = result {
+        eprintln!("bench: batch upload failed: {e}");
+        std::process::exit(1);
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "count": count,
+            "wallMs": wall,
+            "maxRssKb": proc_status_kb("VmHWM:"),
+            "rssBeforeKb": rss_before,
+        })
+    );
+}
+
+/// Builds `count` clients and reports the median construction time.
+fn construct(target: &Target, count: usize) {
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count.max(1) {
+        let t = Instant::now();
+        let client = target.client();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        drop(client);
+    }
+    let first = times[0];
+    times.sort_by(f64::total_cmp);
+    let [first_call, new_client_first_call, warm_call] = first_calls(target);
+    println!(
+        "{}",
+        serde_json::json!({
+            "count": times.len(), "medianMs": percentile(&times, 0.5), "firstMs": first,
+            "firstCallMs": first_call, "newClientFirstCallMs": new_client_first_call, "warmCallMs": warm_call,
+        })
+    );
+}
+
+/// Times of one rotate: the first in this process (on a new client), the first on a second
+/// new client, and the next one on that client.
+fn first_calls(target: &Target) -> [f64; 3] {
+    let timed = |client: &Client| {
+        let t = Instant::now();
+        runtime::block_on(client.rotate_access_key(&target.key_id)).unwrap_or_else(|e| {
+            eprintln!("bench: rotate failed: {e}");
+            std::process::exit(1)
+        });
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    let first = timed(&target.client());
+    let client = target.client();
+    [first, timed(&client), timed(&client)]
+}
