@@ -72,7 +72,7 @@ fi
 
 step "start the emulator"
 mkdir -p "$WORK"
-target/debug/descope-emulator --port 0 >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
+"${CARGO_TARGET_DIR:-target}/debug/descope-emulator" --port 0 >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
 EMULATOR_PID=$!
 trap 'kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
