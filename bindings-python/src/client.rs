@@ -120,7 +120,6 @@ impl Shared {
 /// Builds the body of a create-template call from keyword arguments.
 #[allow(clippy::too_many_arguments)]
 fn new_template(
-    py: Python<'_>,
     name: String,
     description: Option<String>,
     login_page_url: Option<String>,
@@ -130,7 +129,7 @@ fn new_template(
     tags: Option<Vec<String>>,
 ) -> PyResult<NewDcrTemplate> {
     let session_settings = match session_settings {
-        Some(s) if !s.is_none() => Some(session_settings_from_any(py, s, "session_settings")?),
+        Some(s) if !s.is_none() => Some(session_settings_from_any(s, "session_settings")?),
         _ => None,
     };
     Ok(NewDcrTemplate {
@@ -261,38 +260,74 @@ async fn run<T: Send + 'static>(
 
 // ---------------------------------------------------------------------------------------
 
-/// A Descope Management API client whose calls block the calling thread (with the GIL
-/// released, so other Python threads keep running).
-///
-/// Unset `project_id`, `management_key` and `base_url` fall back to the environment
-/// variables `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`.
-/// Construction does no I/O. Thread-safe; usable as a context manager.
-#[pyclass(frozen, module = "descope_mgmt", name = "Client")]
-pub struct PyClient(Shared);
+/// Declares a client class over [`Shared`] with what `Client` and `AsyncClient` share
+/// (the constructor, `close()`, the settings properties and `__repr__`), plus the class's
+/// own methods given after its name: the three calls and the context-manager protocol.
+macro_rules! client_class {
+    ($(#[doc = $doc:tt])* $name:literal: $py:ident; $($methods:tt)*) => {
+        $(#[doc = $doc])*
+        #[pyclass(frozen, module = "descope_mgmt", name = $name)]
+        pub struct $py(Shared);
 
-#[pymethods]
-impl PyClient {
-    #[new]
-    #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
-    fn new(
-        py: Python<'_>,
-        project_id: Option<String>,
-        management_key: Option<String>,
-        base_url: Option<String>,
-        timeout: f64,
-        max_retries: i64,
-    ) -> PyResult<Self> {
-        let shared = Shared::build(
-            py,
-            project_id,
-            management_key,
-            base_url,
-            timeout,
-            max_retries,
-        )?;
-        register_shutdown_hook(py)?;
-        Ok(Self(shared))
-    }
+        #[pymethods]
+        impl $py {
+            #[new]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
+            fn new(
+                py: Python<'_>,
+                project_id: Option<String>,
+                management_key: Option<String>,
+                base_url: Option<String>,
+                timeout: f64,
+                max_retries: i64,
+            ) -> PyResult<Self> {
+                let shared =
+                    Shared::build(py, project_id, management_key, base_url, timeout, max_retries)?;
+                register_shutdown_hook(py)?;
+                Ok(Self(shared))
+            }
+
+            $($methods)*
+
+            /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
+            fn close(&self) {
+                self.0.close();
+            }
+            /// The project id this client calls for.
+            #[getter]
+            fn project_id(&self, py: Python<'_>) -> PyResult<String> {
+                self.0.with(py, |c| c.project_id().to_owned())
+            }
+            /// The normalised base URL, without a trailing `/`.
+            #[getter]
+            fn base_url(&self, py: Python<'_>) -> PyResult<String> {
+                self.0.with(py, |c| c.base_url().to_owned())
+            }
+            /// The total timeout of one attempt, in seconds.
+            #[getter]
+            fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
+                self.0.with(py, |c| c.timeout().as_secs_f64())
+            }
+            /// How many times a request that certainly was not applied is retried.
+            #[getter]
+            fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
+                self.0.with(py, |c| c.max_retries())
+            }
+            fn __repr__(&self, py: Python<'_>) -> String {
+                self.0.repr(py, $name)
+            }
+        }
+    };
+}
+
+client_class! {
+    /// A Descope Management API client whose calls block the calling thread (with the GIL
+    /// released, so other Python threads keep running).
+    ///
+    /// Unset `project_id`, `management_key` and `base_url` fall back to the environment
+    /// variables `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`.
+    /// Construction does no I/O. Thread-safe; usable as a context manager.
+    "Client": PyClient;
 
     /// Rotates an access key: returns the key and its new secret (shown only once); the
     /// previous secret stops working. Never resent after it may have reached the server:
@@ -329,7 +364,6 @@ impl PyClient {
         tags: Option<Vec<String>>,
     ) -> PyResult<PyDcrTemplate> {
         let template = new_template(
-            py,
             name,
             description,
             login_page_url,
@@ -344,11 +378,6 @@ impl PyClient {
             async move { client.create_dcr_template(&template).await },
         )
         .map(PyDcrTemplate)
-    }
-
-    /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
-    fn close(&self) {
-        self.0.close();
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -366,64 +395,15 @@ impl PyClient {
         self.0.close();
         false
     }
-
-    /// The project id this client calls for.
-    #[getter]
-    fn project_id(&self, py: Python<'_>) -> PyResult<String> {
-        self.0.with(py, |c| c.project_id().to_owned())
-    }
-    /// The normalised base URL, without a trailing `/`.
-    #[getter]
-    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
-        self.0.with(py, |c| c.base_url().to_owned())
-    }
-    /// The total timeout of one attempt, in seconds.
-    #[getter]
-    fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
-        self.0.with(py, |c| c.timeout().as_secs_f64())
-    }
-    /// How many times a request that certainly was not applied is retried.
-    #[getter]
-    fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
-        self.0.with(py, |c| c.max_retries())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        self.0.repr(py, "Client")
-    }
 }
 
 // ---------------------------------------------------------------------------------------
 
-/// The asyncio flavour of [`PyClient`]: the same methods, as coroutines. The calls run
-/// on the library's own runtime threads, so the event loop keeps running meanwhile.
-/// Usable as an async context manager.
-#[pyclass(frozen, module = "descope_mgmt", name = "AsyncClient")]
-pub struct PyAsyncClient(Shared);
-
-#[pymethods]
-impl PyAsyncClient {
-    #[new]
-    #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
-    fn new(
-        py: Python<'_>,
-        project_id: Option<String>,
-        management_key: Option<String>,
-        base_url: Option<String>,
-        timeout: f64,
-        max_retries: i64,
-    ) -> PyResult<Self> {
-        let shared = Shared::build(
-            py,
-            project_id,
-            management_key,
-            base_url,
-            timeout,
-            max_retries,
-        )?;
-        register_shutdown_hook(py)?;
-        Ok(Self(shared))
-    }
+client_class! {
+    /// The asyncio flavour of [`PyClient`]: the same methods, as coroutines. The calls run
+    /// on the library's own runtime threads, so the event loop keeps running meanwhile.
+    /// Usable as an async context manager.
+    "AsyncClient": PyAsyncClient;
 
     /// Rotates an access key (see `Client.rotate_access_key`).
     async fn rotate_access_key(&self, id: String) -> PyResult<PyRotatedAccessKey> {
@@ -455,7 +435,6 @@ impl PyAsyncClient {
     ) -> PyResult<PyDcrTemplate> {
         let (client, template) = Python::attach(|py| -> PyResult<_> {
             let template = new_template(
-                py,
                 name,
                 description,
                 login_page_url,
@@ -469,11 +448,6 @@ impl PyAsyncClient {
         run(async move { client.create_dcr_template(&template).await })
             .await
             .map(PyDcrTemplate)
-    }
-
-    /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
-    fn close(&self) {
-        self.0.close();
     }
 
     async fn __aenter__(slf: Py<Self>) -> Py<Self> {
@@ -490,30 +464,5 @@ impl PyAsyncClient {
         drop((exc_type, exc, tb));
         self.0.close();
         false
-    }
-
-    /// The project id this client calls for.
-    #[getter]
-    fn project_id(&self, py: Python<'_>) -> PyResult<String> {
-        self.0.with(py, |c| c.project_id().to_owned())
-    }
-    /// The normalised base URL, without a trailing `/`.
-    #[getter]
-    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
-        self.0.with(py, |c| c.base_url().to_owned())
-    }
-    /// The total timeout of one attempt, in seconds.
-    #[getter]
-    fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
-        self.0.with(py, |c| c.timeout().as_secs_f64())
-    }
-    /// How many times a request that certainly was not applied is retried.
-    #[getter]
-    fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
-        self.0.with(py, |c| c.max_retries())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        self.0.repr(py, "AsyncClient")
     }
 }

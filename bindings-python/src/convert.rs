@@ -98,13 +98,7 @@ pub fn dict_to_map(d: &Bound<'_, PyDict>, at: &str) -> PyResult<Map<String, Valu
 
 /// A dict key as a string, or a `TypeError`.
 pub fn dict_key(k: &Bound<'_, PyAny>, at: &str) -> PyResult<String> {
-    match k.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{at} keys must be str, not {}",
-            type_name(k)
-        ))),
-    }
+    str_or(k, &format!("{at} keys"), "str")
 }
 
 /// The Python type name of an object, for error messages.
@@ -115,15 +109,23 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".to_owned())
 }
 
+/// The `TypeError` for a value of the wrong type: names `at`, what it must be and the
+/// type it has (never the value, which may be a secret).
+pub fn wrong_type(at: &str, expected: &str, v: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!("{at} must be {expected}, not {}", type_name(v)))
+}
+
+/// Extracts a `str`, or raises [`wrong_type`] saying it must be `expected`.
+fn str_or(v: &Bound<'_, PyAny>, at: &str, expected: &str) -> PyResult<String> {
+    let s = v
+        .cast::<PyString>()
+        .map_err(|_| wrong_type(at, expected, v))?;
+    Ok(s.to_cow()?.into_owned())
+}
+
 /// Extracts a `str` (never a secret-revealing message on failure).
 pub fn req_str(v: &Bound<'_, PyAny>, at: &str) -> PyResult<String> {
-    match v.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{at} must be str, not {}",
-            type_name(v)
-        ))),
-    }
+    str_or(v, at, "str")
 }
 
 /// Extracts an optional `str` (None allowed).
@@ -131,13 +133,7 @@ pub fn opt_str(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<String>> {
     if v.is_none() {
         return Ok(None);
     }
-    match v.cast::<PyString>() {
-        Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{at} must be str or None, not {}",
-            type_name(v)
-        ))),
-    }
+    str_or(v, at, "str or None").map(Some)
 }
 
 /// Extracts an optional `bool` (None allowed; ints are refused).
@@ -145,13 +141,10 @@ pub fn opt_bool(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<bool>> {
     if v.is_none() {
         return Ok(None);
     }
-    match v.cast::<PyBool>() {
-        Ok(b) => Ok(Some(b.is_true())),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{at} must be bool or None, not {}",
-            type_name(v)
-        ))),
-    }
+    let b = v
+        .cast::<PyBool>()
+        .map_err(|_| wrong_type(at, "bool or None", v))?;
+    Ok(Some(b.is_true()))
 }
 
 /// Extracts an optional integer (None allowed; bool and float are refused). Values out
@@ -161,10 +154,7 @@ pub fn opt_int(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<i64>> {
         return Ok(None);
     }
     if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{at} must be int or None, not {}",
-            type_name(v)
-        )));
+        return Err(wrong_type(at, "int or None", v));
     }
     v.extract::<i64>()
         .map(Some)
@@ -177,10 +167,7 @@ pub fn opt_str_list(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<Vec<Strin
         return Ok(None);
     }
     if !(v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
-        return Err(PyTypeError::new_err(format!(
-            "{at} must be a list of str or None, not {}",
-            type_name(v)
-        )));
+        return Err(wrong_type(at, "a list of str or None", v));
     }
     let mut out = Vec::new();
     for (i, item) in v.try_iter()?.enumerate() {

@@ -9,6 +9,8 @@
 mod client;
 mod convert;
 mod errors;
+#[macro_use]
+mod model_class;
 mod models;
 
 use pyo3::prelude::*;

@@ -2,121 +2,42 @@
 //! `RotatedAccessKey`, `DcrTemplate`, ...) and inputs (`TenantToken`, `SessionSettings`).
 //!
 //! Every class compares by value (`==`), has `to_dict()` (the wire's camelCase JSON shape)
-//! and `from_dict()`, pickles, and has a `repr()` that masks secrets.
+//! and `from_dict()`, pickles, and has a `repr()` that masks secrets; those methods and the
+//! properties come from `model_class!` (see `model_class.rs`).
 
 use descope_mgmt::{
     AccessKey, DcrTemplate, ErrorCode, KeyTenant, RotatedAccessKey, Secret, SessionSettings,
     TenantToken,
 };
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyString};
 use serde_json::{Map, Value};
 
-use crate::convert::{
-    dict_key, json_to_py, map_to_py, opt_bool, opt_int, opt_str, opt_str_list, py_to_json, req_str,
-    type_name,
-};
+use crate::convert::{dict_key, opt_bool, opt_int, opt_str, opt_str_list, req_str, wrong_type};
 use crate::errors::raise;
+use crate::model_class::{as_dict, from_json, py_repr, str_repr, to_value, Wire, MASK};
 
-/// What `repr()` shows instead of a secret.
-const MASK: &str = "'***'";
-
-/// Python `repr()` of a JSON-like value.
-fn py_repr(py: Python<'_>, value: &Value) -> String {
-    json_to_py(py, value)
-        .and_then(|v| v.repr().map(|r| r.to_string()))
-        .unwrap_or_else(|_| "?".to_owned())
-}
-
-/// Python `repr()` of a string.
-fn str_repr(py: Python<'_>, s: &str) -> String {
-    PyString::new(py, s)
-        .repr()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|_| "?".to_owned())
-}
-
-/// Parses a `from_dict` argument with serde, as an `INVALID_ARGUMENT` error on failure.
-fn from_json<T: serde::de::DeserializeOwned>(
-    py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    what: &str,
-) -> PyResult<T> {
-    if !data.is_instance_of::<PyDict>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what}.from_dict() takes a dict, not {}",
-            type_name(data)
-        )));
-    }
-    let value = py_to_json(data, "data")?;
-    serde_json::from_value(value).map_err(|e| {
-        raise(
-            py,
-            ErrorCode::InvalidArgument,
-            format!("not a valid {what}: {e}"),
-        )
-    })
-}
-
-/// `__reduce__` through the class's `from_dict`, so every class pickles by value.
-fn reduce_via_from_dict<'py>(
-    slf: &Bound<'py, PyAny>,
-    dict: Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let from_dict = slf.get_type().getattr("from_dict")?;
-    let args = PyTuple::new(slf.py(), [dict])?;
-    PyTuple::new(slf.py(), [from_dict, args.into_any()])
-}
-
-fn to_value<T: serde::Serialize>(t: &T) -> Value {
-    serde_json::to_value(t).unwrap_or(Value::Null)
-}
+serde_wire!(KeyTenant, AccessKey, DcrTemplate);
 
 // ---------------------------------------------------------------------------------------
 // KeyTenant
 
-/// A tenant an access key belongs to, with the key's roles in it.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "KeyTenant")]
-#[derive(Clone, PartialEq)]
-pub struct PyKeyTenant(pub KeyTenant);
+model_class! {
+    /// A tenant an access key belongs to, with the key's roles in it.
+    "KeyTenant": PyKeyTenant(KeyTenant) {
+        /// The tenant id.
+        tenant_id,
+        /// Roles within the tenant.
+        role_names,
+        /// The tenant's name.
+        tenant_name,
+        /// Fields this version does not know, kept verbatim.
+        extra,
+    }
+}
 
-#[pymethods]
 impl PyKeyTenant {
-    /// The tenant id.
-    #[getter]
-    fn tenant_id(&self) -> String {
-        self.0.tenant_id.clone()
-    }
-    /// Roles within the tenant.
-    #[getter]
-    fn role_names(&self) -> Vec<String> {
-        self.0.role_names.clone()
-    }
-    /// The tenant's name.
-    #[getter]
-    fn tenant_name(&self) -> String {
-        self.0.tenant_name.clone()
-    }
-    /// Fields this version does not know, kept verbatim.
-    #[getter]
-    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.extra)
-    }
-    /// The tenant in the wire's camelCase JSON shape.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &to_value(&self.0))
-    }
-    /// Builds a `KeyTenant` from its wire (camelCase) dict.
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        from_json(cls.py(), data, "KeyTenant").map(Self)
-    }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn repr(&self, py: Python<'_>) -> String {
         format!(
             "KeyTenant(tenant_id={}, tenant_name={}, role_names={})",
             str_repr(py, &self.0.tenant_id),
@@ -129,114 +50,42 @@ impl PyKeyTenant {
 // ---------------------------------------------------------------------------------------
 // AccessKey
 
-/// An access key's metadata. Fields the server omitted have their empty value; fields
-/// this version does not know are in `extra`.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "AccessKey")]
-#[derive(Clone, PartialEq)]
-pub struct PyAccessKey(pub AccessKey);
-
-#[pymethods]
-impl PyAccessKey {
-    /// The key id.
-    #[getter]
-    fn id(&self) -> String {
-        self.0.id.clone()
-    }
-    /// The key's name.
-    #[getter]
-    fn name(&self) -> String {
-        self.0.name.clone()
-    }
-    /// Project-level roles.
-    #[getter]
-    fn role_names(&self) -> Vec<String> {
-        self.0.role_names.clone()
-    }
-    /// Tenants the key is associated with, with their roles.
-    #[getter]
-    fn key_tenants(&self) -> Vec<PyKeyTenant> {
-        self.0
-            .key_tenants
-            .iter()
-            .cloned()
-            .map(PyKeyTenant)
-            .collect()
-    }
-    /// The key's status, e.g. `"active"`.
-    #[getter]
-    fn status(&self) -> String {
-        self.0.status.clone()
-    }
-    /// Creation time, epoch seconds.
-    #[getter]
-    fn created_time(&self) -> i64 {
-        self.0.created_time
-    }
-    /// Expiry time, epoch seconds; 0 means it never expires.
-    #[getter]
-    fn expire_time(&self) -> i64 {
-        self.0.expire_time
-    }
-    /// Who created the key.
-    #[getter]
-    fn created_by(&self) -> String {
-        self.0.created_by.clone()
-    }
-    /// The OAuth client id of the key.
-    #[getter]
-    fn client_id(&self) -> String {
-        self.0.client_id.clone()
-    }
-    /// The user the key is bound to, if any (empty otherwise).
-    #[getter]
-    fn bound_user_id(&self) -> String {
-        self.0.bound_user_id.clone()
-    }
-    /// Custom claims added to the key's tokens (a fresh dict on every access).
-    #[getter]
-    fn custom_claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.custom_claims)
-    }
-    /// Whether the key can be edited.
-    #[getter]
-    fn editable(&self) -> bool {
-        self.0.editable
-    }
-    /// Free-text description.
-    #[getter]
-    fn description(&self) -> String {
-        self.0.description.clone()
-    }
-    /// IPs or CIDRs allowed to use the key.
-    #[getter]
-    fn permitted_ips(&self) -> Vec<String> {
-        self.0.permitted_ips.clone()
-    }
-    /// Custom attributes (a fresh dict on every access).
-    #[getter]
-    fn custom_attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.custom_attributes)
-    }
-    /// Fields this version does not know, kept verbatim.
-    #[getter]
-    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.extra)
-    }
-    /// The key in the wire's camelCase JSON shape, including unknown fields.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.0.to_json())
-    }
-    /// Builds an `AccessKey` from its wire (camelCase) dict.
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        from_json(cls.py(), data, "AccessKey").map(Self)
-    }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
-        self.repr(py)
+model_class! {
+    /// An access key's metadata. Fields the server omitted have their empty value; fields
+    /// this version does not know are in `extra`.
+    "AccessKey": PyAccessKey(AccessKey) {
+        /// The key id.
+        id,
+        /// The key's name.
+        name,
+        /// Project-level roles.
+        role_names,
+        /// Tenants the key is associated with, with their roles.
+        key_tenants,
+        /// The key's status, e.g. `"active"`.
+        status,
+        /// Creation time, epoch seconds.
+        created_time,
+        /// Expiry time, epoch seconds; 0 means it never expires.
+        expire_time,
+        /// Who created the key.
+        created_by,
+        /// The OAuth client id of the key.
+        client_id,
+        /// The user the key is bound to, if any (empty otherwise).
+        bound_user_id,
+        /// Custom claims added to the key's tokens (a fresh dict on every access).
+        custom_claims,
+        /// Whether the key can be edited.
+        editable,
+        /// Free-text description.
+        description,
+        /// IPs or CIDRs allowed to use the key.
+        permitted_ips,
+        /// Custom attributes (a fresh dict on every access).
+        custom_attributes,
+        /// Fields this version does not know, kept verbatim.
+        extra,
     }
 }
 
@@ -258,62 +107,49 @@ impl PyAccessKey {
 // ---------------------------------------------------------------------------------------
 // RotatedAccessKey
 
-/// The result of a rotation: the key's metadata and its new secret (shown only once).
-/// `repr()` masks the cleartext; read it explicitly with `.cleartext`.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "RotatedAccessKey")]
-#[derive(Clone, PartialEq)]
-pub struct PyRotatedAccessKey(pub RotatedAccessKey);
+model_class! {
+    /// The result of a rotation: the key's metadata and its new secret (shown only once).
+    /// `repr()` masks the cleartext; read it explicitly with `.cleartext`.
+    "RotatedAccessKey": PyRotatedAccessKey(RotatedAccessKey) {
+        /// The rotated key; everything but its secret is unchanged.
+        key,
+        /// The new secret. The previous one stopped working.
+        cleartext,
+    }
+}
 
-#[pymethods]
-impl PyRotatedAccessKey {
-    /// The rotated key; everything but its secret is unchanged.
-    #[getter]
-    fn key(&self) -> PyAccessKey {
-        PyAccessKey(self.0.key.clone())
-    }
-    /// The new secret. The previous one stopped working.
-    #[getter]
-    fn cleartext(&self) -> String {
-        self.0.cleartext.expose().to_owned()
-    }
-    /// The result in the wire's shape: `{"key": {...}, "cleartext": "..."}` (clear secret).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+/// The wire's shape: `{"key": {...}, "cleartext": "..."}` (clear secret); a missing part
+/// is empty.
+impl Wire for RotatedAccessKey {
+    fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("key".into(), self.0.key.to_json());
+        m.insert("key".into(), self.key.to_json());
         m.insert(
             "cleartext".into(),
-            Value::String(self.0.cleartext.expose().to_owned()),
+            Value::String(self.cleartext.expose().to_owned()),
         );
-        json_to_py(py, &Value::Object(m))
+        Value::Object(m)
     }
-    /// Builds a `RotatedAccessKey` from its wire dict (`{"key": {...}, "cleartext": "..."}`).
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let py = cls.py();
-        let d = data.cast::<PyDict>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "RotatedAccessKey.from_dict() takes a dict, not {}",
-                type_name(data)
-            ))
-        })?;
+
+    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let d = as_dict(data, "RotatedAccessKey")?;
         let key = match d.get_item("key")? {
-            Some(k) => from_json::<AccessKey>(py, &k, "AccessKey")?,
+            Some(k) => from_json::<AccessKey>(&k, "AccessKey")?,
             None => AccessKey::default(),
         };
         let cleartext = match d.get_item("cleartext")? {
             Some(c) => req_str(&c, "cleartext")?,
             None => String::new(),
         };
-        Ok(Self(RotatedAccessKey {
+        Ok(RotatedAccessKey {
             key,
             cleartext: Secret::new(cleartext),
-        }))
+        })
     }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
+}
+
+impl PyRotatedAccessKey {
+    fn repr(&self, py: Python<'_>) -> String {
         format!(
             "RotatedAccessKey(key={}, cleartext={MASK})",
             PyAccessKey(self.0.key.clone()).repr(py)
@@ -324,18 +160,36 @@ impl PyRotatedAccessKey {
 // ---------------------------------------------------------------------------------------
 // TenantToken
 
-/// One tenant's OAuth token for an outbound app, for `batch_upload_tenant_tokens`.
-///
-/// `app_id` and `tenant_id` are required, and at least one of `refresh_token` /
-/// `access_token` (checked when uploading). `repr()` masks the tokens.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "TenantToken")]
-#[derive(Clone, PartialEq)]
-pub struct PyTenantToken(pub TenantToken);
-
 const TOKEN_FIELDS: &str = "app_id, tenant_id, refresh_token, access_token, access_token_expiry, access_token_type, scopes, external_identifier, id_token, granted_by (or their camelCase wire names)";
 
-#[pymethods]
-impl PyTenantToken {
+model_class! {
+    /// One tenant's OAuth token for an outbound app, for `batch_upload_tenant_tokens`.
+    ///
+    /// `app_id` and `tenant_id` are required, and at least one of `refresh_token` /
+    /// `access_token` (checked when uploading). `repr()` masks the tokens.
+    "TenantToken": PyTenantToken(TenantToken) {
+        /// The outbound application id.
+        app_id,
+        /// The tenant the token belongs to.
+        tenant_id,
+        /// The provider's refresh token.
+        refresh_token,
+        /// The provider's access token.
+        access_token,
+        /// When the access token expires, epoch seconds.
+        access_token_expiry,
+        /// The access token's type, e.g. `"Bearer"`.
+        access_token_type,
+        /// Scopes the token was granted.
+        scopes,
+        /// An external identifier for the connection.
+        external_identifier,
+        /// The provider's OIDC id token.
+        id_token,
+        /// Who granted the token.
+        granted_by,
+    }
+
     #[new]
     #[pyo3(signature = (
         app_id,
@@ -364,10 +218,9 @@ impl PyTenantToken {
         granted_by: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut t = TenantToken::default();
-        let py = app_id.py();
-        set_token_field(py, &mut t, "app_id", app_id, "app_id")?;
-        set_token_field(py, &mut t, "tenant_id", tenant_id, "tenant_id")?;
-        let optional = [
+        let fields = [
+            ("app_id", Some(app_id)),
+            ("tenant_id", Some(tenant_id)),
             ("refresh_token", refresh_token),
             ("access_token", access_token),
             ("access_token_expiry", access_token_expiry),
@@ -377,83 +230,28 @@ impl PyTenantToken {
             ("id_token", id_token),
             ("granted_by", granted_by),
         ];
-        for (name, value) in optional {
+        for (name, value) in fields {
             if let Some(v) = value {
-                set_token_field(py, &mut t, name, v, name)?;
+                set_token_field(&mut t, name, v, name)?;
             }
         }
         Ok(Self(t))
     }
-    /// The outbound application id.
-    #[getter]
-    fn app_id(&self) -> String {
-        self.0.app_id.clone()
+}
+
+/// `from_dict()` takes snake_case or camelCase (wire) keys.
+impl Wire for TenantToken {
+    fn to_json(&self) -> Value {
+        to_value(self)
     }
-    /// The tenant the token belongs to.
-    #[getter]
-    fn tenant_id(&self) -> String {
-        self.0.tenant_id.clone()
+
+    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        tenant_token_from_dict(as_dict(data, "TenantToken")?, "data")
     }
-    /// The provider's refresh token.
-    #[getter]
-    fn refresh_token(&self) -> Option<String> {
-        self.0.refresh_token.as_ref().map(|s| s.expose().to_owned())
-    }
-    /// The provider's access token.
-    #[getter]
-    fn access_token(&self) -> Option<String> {
-        self.0.access_token.as_ref().map(|s| s.expose().to_owned())
-    }
-    /// When the access token expires, epoch seconds.
-    #[getter]
-    fn access_token_expiry(&self) -> Option<i64> {
-        self.0.access_token_expiry
-    }
-    /// The access token's type, e.g. `"Bearer"`.
-    #[getter]
-    fn access_token_type(&self) -> Option<String> {
-        self.0.access_token_type.clone()
-    }
-    /// Scopes the token was granted.
-    #[getter]
-    fn scopes(&self) -> Option<Vec<String>> {
-        self.0.scopes.clone()
-    }
-    /// An external identifier for the connection.
-    #[getter]
-    fn external_identifier(&self) -> Option<String> {
-        self.0.external_identifier.clone()
-    }
-    /// The provider's OIDC id token.
-    #[getter]
-    fn id_token(&self) -> Option<String> {
-        self.0.id_token.as_ref().map(|s| s.expose().to_owned())
-    }
-    /// Who granted the token.
-    #[getter]
-    fn granted_by(&self) -> Option<String> {
-        self.0.granted_by.clone()
-    }
-    /// The token in the wire's camelCase shape (tokens in clear); absent fields omitted.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &to_value(&self.0))
-    }
-    /// Builds a `TenantToken` from a dict with snake_case or camelCase (wire) keys.
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let d = data.cast::<PyDict>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "TenantToken.from_dict() takes a dict, not {}",
-                type_name(data)
-            ))
-        })?;
-        tenant_token_from_dict(cls.py(), d, "data").map(Self)
-    }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
+}
+
+impl PyTenantToken {
+    fn repr(&self, py: Python<'_>) -> String {
         let t = &self.0;
         let mut parts = vec![
             format!("app_id={}", str_repr(py, &t.app_id)),
@@ -485,13 +283,11 @@ impl PyTenantToken {
 /// Sets one field of a token from a Python value, with a `TypeError` naming `at` (never
 /// showing the value) on a wrong type. Returns false for an unknown field name.
 fn set_token_field(
-    py: Python<'_>,
     t: &mut TenantToken,
     name: &str,
     v: &Bound<'_, PyAny>,
     at: &str,
 ) -> PyResult<bool> {
-    let _ = py;
     match name {
         "app_id" | "appId" => t.app_id = req_str(v, at)?,
         "tenant_id" | "tenantId" => t.tenant_id = req_str(v, at)?,
@@ -508,26 +304,32 @@ fn set_token_field(
     Ok(true)
 }
 
-/// A token from a dict with snake_case or camelCase keys. An unknown key is an
-/// `InvalidArgumentError` (a typo must not silently drop a field).
-pub fn tenant_token_from_dict(
-    py: Python<'_>,
+/// Fills a default value from a dict with snake_case or camelCase keys through `set`
+/// (which returns false for an unknown key). An unknown key is an `InvalidArgumentError`
+/// naming the known `fields` (a typo must not silently drop a field).
+fn from_keyword_dict<T: Default>(
     d: &Bound<'_, PyDict>,
     at: &str,
-) -> PyResult<TenantToken> {
-    let mut t = TenantToken::default();
+    fields: &str,
+    set: fn(&mut T, &str, &Bound<'_, PyAny>, &str) -> PyResult<bool>,
+) -> PyResult<T> {
+    let mut value = T::default();
     for (k, v) in d.iter() {
         let key = dict_key(&k, at)?;
-        let field_at = format!("{at}.{key}");
-        if !set_token_field(py, &mut t, &key, &v, &field_at)? {
+        if !set(&mut value, &key, &v, &format!("{at}.{key}"))? {
             return Err(raise(
-                py,
+                d.py(),
                 ErrorCode::InvalidArgument,
-                format!("{at}: unknown field {key:?}; the fields are {TOKEN_FIELDS}"),
+                format!("{at}: unknown field {key:?}; the fields are {fields}"),
             ));
         }
     }
-    Ok(t)
+    Ok(value)
+}
+
+/// A token from a dict with snake_case or camelCase keys.
+pub fn tenant_token_from_dict(d: &Bound<'_, PyDict>, at: &str) -> PyResult<TenantToken> {
+    from_keyword_dict(d, at, TOKEN_FIELDS, set_token_field)
 }
 
 /// A token from a `TenantToken` or a dict.
@@ -536,12 +338,9 @@ pub fn tenant_token_from_any(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Tenan
         return Ok(t.get().0.clone());
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        return tenant_token_from_dict(obj.py(), d, at);
+        return tenant_token_from_dict(d, at);
     }
-    Err(PyTypeError::new_err(format!(
-        "{at} must be a TenantToken or a dict, not {}",
-        type_name(obj)
-    )))
+    Err(wrong_type(at, "a TenantToken or a dict", obj))
 }
 
 /// The `tokens` argument of `batch_upload_tenant_tokens`: a list (or any iterable other
@@ -553,22 +352,15 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let obj = obj.to_owned();
+        let not_a_list = || wrong_type("tokens", "a list of TenantToken or dict", &obj);
         if obj.is_instance_of::<PyString>()
             || obj.is_instance_of::<PyDict>()
             || obj.is_instance_of::<PyTenantToken>()
             || obj.is_instance_of::<pyo3::types::PyBytes>()
         {
-            return Err(PyTypeError::new_err(format!(
-                "tokens must be a list of TenantToken or dict, not {}",
-                type_name(&obj)
-            )));
+            return Err(not_a_list());
         }
-        let iter = obj.try_iter().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "tokens must be a list of TenantToken or dict, not {}",
-                type_name(&obj)
-            ))
-        })?;
+        let iter = obj.try_iter().map_err(|_| not_a_list())?;
         let mut out = Vec::new();
         for (i, item) in iter.enumerate() {
             out.push(tenant_token_from_any(&item?, &format!("tokens[{i}]"))?);
@@ -580,16 +372,34 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
 // ---------------------------------------------------------------------------------------
 // SessionSettings
 
-/// Token lifetimes and JWT templates of a dynamic registration template. Every field is
-/// optional; unset fields are not sent. Units are `"minutes"`, `"hours"`, `"days"` or `"weeks"`.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "SessionSettings")]
-#[derive(Clone, PartialEq)]
-pub struct PySessionSettings(pub SessionSettings);
-
 const SESSION_FIELDS: &str = "enabled, session_token_expiration, session_token_expiration_unit, refresh_token_expiration, refresh_token_expiration_unit, user_template_id, key_template_id, key_session_token_expiration, key_session_token_expiration_unit (or their camelCase wire names)";
 
-#[pymethods]
-impl PySessionSettings {
+model_class! {
+    /// Token lifetimes and JWT templates of a dynamic registration template. Every field is
+    /// optional; unset fields are not sent. Units are `"minutes"`, `"hours"`, `"days"` or `"weeks"`.
+    "SessionSettings": PySessionSettings(SessionSettings) {
+        /// Use these custom session settings.
+        enabled,
+        /// Session (access) token lifetime.
+        session_token_expiration,
+        /// Unit of `session_token_expiration`.
+        session_token_expiration_unit,
+        /// Refresh token lifetime.
+        refresh_token_expiration,
+        /// Unit of `refresh_token_expiration`.
+        refresh_token_expiration_unit,
+        /// JWT template for user tokens.
+        user_template_id,
+        /// JWT template for access-key tokens.
+        key_template_id,
+        /// Access-key session token lifetime.
+        key_session_token_expiration,
+        /// Unit of `key_session_token_expiration`.
+        key_session_token_expiration_unit,
+        /// Fields this version does not know (from server answers), kept verbatim.
+        extra,
+    }
+
     #[new]
     #[pyo3(signature = (
         *,
@@ -619,22 +429,13 @@ impl PySessionSettings {
         let fields = [
             ("enabled", enabled),
             ("session_token_expiration", session_token_expiration),
-            (
-                "session_token_expiration_unit",
-                session_token_expiration_unit,
-            ),
+            ("session_token_expiration_unit", session_token_expiration_unit),
             ("refresh_token_expiration", refresh_token_expiration),
-            (
-                "refresh_token_expiration_unit",
-                refresh_token_expiration_unit,
-            ),
+            ("refresh_token_expiration_unit", refresh_token_expiration_unit),
             ("user_template_id", user_template_id),
             ("key_template_id", key_template_id),
             ("key_session_token_expiration", key_session_token_expiration),
-            (
-                "key_session_token_expiration_unit",
-                key_session_token_expiration_unit,
-            ),
+            ("key_session_token_expiration_unit", key_session_token_expiration_unit),
         ];
         for (name, value) in fields {
             if let Some(v) = value {
@@ -643,70 +444,21 @@ impl PySessionSettings {
         }
         Ok(Self(s))
     }
-    /// Use these custom session settings.
-    #[getter]
-    fn enabled(&self) -> Option<bool> {
-        self.0.enabled
+}
+
+/// `from_dict()` takes snake_case or camelCase (wire) keys, or a `SessionSettings`.
+impl Wire for SessionSettings {
+    fn to_json(&self) -> Value {
+        to_value(self)
     }
-    /// Session (access) token lifetime.
-    #[getter]
-    fn session_token_expiration(&self) -> Option<i64> {
-        self.0.session_token_expiration
+
+    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        session_settings_from_any(data, "data")
     }
-    /// Unit of `session_token_expiration`.
-    #[getter]
-    fn session_token_expiration_unit(&self) -> Option<String> {
-        self.0.session_token_expiration_unit.clone()
-    }
-    /// Refresh token lifetime.
-    #[getter]
-    fn refresh_token_expiration(&self) -> Option<i64> {
-        self.0.refresh_token_expiration
-    }
-    /// Unit of `refresh_token_expiration`.
-    #[getter]
-    fn refresh_token_expiration_unit(&self) -> Option<String> {
-        self.0.refresh_token_expiration_unit.clone()
-    }
-    /// JWT template for user tokens.
-    #[getter]
-    fn user_template_id(&self) -> Option<String> {
-        self.0.user_template_id.clone()
-    }
-    /// JWT template for access-key tokens.
-    #[getter]
-    fn key_template_id(&self) -> Option<String> {
-        self.0.key_template_id.clone()
-    }
-    /// Access-key session token lifetime.
-    #[getter]
-    fn key_session_token_expiration(&self) -> Option<i64> {
-        self.0.key_session_token_expiration
-    }
-    /// Unit of `key_session_token_expiration`.
-    #[getter]
-    fn key_session_token_expiration_unit(&self) -> Option<String> {
-        self.0.key_session_token_expiration_unit.clone()
-    }
-    /// Fields this version does not know (from server answers), kept verbatim.
-    #[getter]
-    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.extra)
-    }
-    /// The settings in the wire's camelCase shape; unset fields omitted.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &to_value(&self.0))
-    }
-    /// Builds `SessionSettings` from a dict with snake_case or camelCase (wire) keys.
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        session_settings_from_any(cls.py(), data, "data").map(Self)
-    }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
+}
+
+impl PySessionSettings {
+    fn repr(&self, py: Python<'_>) -> String {
         let parts: Vec<String> = match to_value(&self.0) {
             Value::Object(m) => m
                 .iter()
@@ -731,6 +483,7 @@ fn camel_to_snake(s: &str) -> String {
     out
 }
 
+/// Sets one session setting from a Python value (see [`set_token_field`]).
 fn set_session_field(
     s: &mut SessionSettings,
     name: &str,
@@ -765,119 +518,51 @@ fn set_session_field(
 }
 
 /// Session settings from a `SessionSettings` or a dict (snake_case or camelCase keys).
-pub fn session_settings_from_any(
-    py: Python<'_>,
-    obj: &Bound<'_, PyAny>,
-    at: &str,
-) -> PyResult<SessionSettings> {
+pub fn session_settings_from_any(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<SessionSettings> {
     if let Ok(s) = obj.cast::<PySessionSettings>() {
         return Ok(s.get().0.clone());
     }
-    let d = obj.cast::<PyDict>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "{at} must be a SessionSettings or a dict, not {}",
-            type_name(obj)
-        ))
-    })?;
-    let mut s = SessionSettings::default();
-    for (k, v) in d.iter() {
-        let key = dict_key(&k, at)?;
-        let field_at = format!("{at}.{key}");
-        if !set_session_field(&mut s, &key, &v, &field_at)? {
-            return Err(raise(
-                py,
-                ErrorCode::InvalidArgument,
-                format!("{at}: unknown field {key:?}; the fields are {SESSION_FIELDS}"),
-            ));
-        }
-    }
-    Ok(s)
+    let d = obj
+        .cast::<PyDict>()
+        .map_err(|_| wrong_type(at, "a SessionSettings or a dict", obj))?;
+    from_keyword_dict(d, at, SESSION_FIELDS, set_session_field)
 }
 
 // ---------------------------------------------------------------------------------------
 // DcrTemplate
 
-/// A created dynamic registration template, as the server returned it.
-#[pyclass(frozen, eq, module = "descope_mgmt", name = "DcrTemplate")]
-#[derive(Clone, PartialEq)]
-pub struct PyDcrTemplate(pub DcrTemplate);
+model_class! {
+    /// A created dynamic registration template, as the server returned it.
+    "DcrTemplate": PyDcrTemplate(DcrTemplate) {
+        /// The generated id.
+        id,
+        /// The template's version, as a string.
+        version,
+        /// The name.
+        name,
+        /// The description.
+        description,
+        /// The login page URL.
+        login_page_url,
+        /// Session settings, when the template has them.
+        session_settings,
+        /// Whether the consent screen is skipped.
+        skip_consent_screen,
+        /// Whether all authorization info goes into the tokens.
+        force_add_all_authorization_info,
+        /// Tags.
+        tags,
+        /// Creation time, as the server formats it.
+        created_time,
+        /// Last modification time, as the server formats it.
+        modified_time,
+        /// Fields this version does not know, kept verbatim.
+        extra,
+    }
+}
 
-#[pymethods]
 impl PyDcrTemplate {
-    /// The generated id.
-    #[getter]
-    fn id(&self) -> String {
-        self.0.id.clone()
-    }
-    /// The template's version, as a string.
-    #[getter]
-    fn version(&self) -> String {
-        self.0.version.clone()
-    }
-    /// The name.
-    #[getter]
-    fn name(&self) -> String {
-        self.0.name.clone()
-    }
-    /// The description.
-    #[getter]
-    fn description(&self) -> String {
-        self.0.description.clone()
-    }
-    /// The login page URL.
-    #[getter]
-    fn login_page_url(&self) -> String {
-        self.0.login_page_url.clone()
-    }
-    /// Session settings, when the template has them.
-    #[getter]
-    fn session_settings(&self) -> Option<PySessionSettings> {
-        self.0.session_settings.clone().map(PySessionSettings)
-    }
-    /// Whether the consent screen is skipped.
-    #[getter]
-    fn skip_consent_screen(&self) -> bool {
-        self.0.skip_consent_screen
-    }
-    /// Whether all authorization info goes into the tokens.
-    #[getter]
-    fn force_add_all_authorization_info(&self) -> bool {
-        self.0.force_add_all_authorization_info
-    }
-    /// Tags.
-    #[getter]
-    fn tags(&self) -> Vec<String> {
-        self.0.tags.clone()
-    }
-    /// Creation time, as the server formats it.
-    #[getter]
-    fn created_time(&self) -> String {
-        self.0.created_time.clone()
-    }
-    /// Last modification time, as the server formats it.
-    #[getter]
-    fn modified_time(&self) -> String {
-        self.0.modified_time.clone()
-    }
-    /// Fields this version does not know, kept verbatim.
-    #[getter]
-    fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.0.extra)
-    }
-    /// The template in the wire's camelCase JSON shape, including unknown fields.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.0.to_json())
-    }
-    /// Builds a `DcrTemplate` from its wire (camelCase) dict.
-    #[classmethod]
-    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        from_json(cls.py(), data, "DcrTemplate").map(Self)
-    }
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let d = slf.get().to_dict(slf.py())?;
-        reduce_via_from_dict(slf.as_any(), d)
-    }
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn repr(&self, py: Python<'_>) -> String {
         let t = &self.0;
         format!(
             "DcrTemplate(id={}, name={}, version={}, login_page_url={}, tags={})",

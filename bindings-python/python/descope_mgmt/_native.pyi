@@ -3,9 +3,9 @@ against the runtime by ``mypy.stubtest`` in ``scripts/test-python.sh``)."""
 
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, TypedDict, final, type_check_only
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 __version__: str
 
@@ -25,11 +25,32 @@ _Json = Any
 _TokenInput = TenantToken | Mapping[str, Any]
 _SessionSettingsInput = SessionSettings | Mapping[str, Any]
 
-@final
-class KeyTenant:
-    """A tenant an access key belongs to, with the key's roles in it."""
+@type_check_only
+class _TemplateOptions(TypedDict, total=False):
+    """The keyword-only arguments of ``create_dcr_template`` (all optional)."""
+
+    description: str | None
+    login_page_url: str | None
+    session_settings: _SessionSettingsInput | None
+    skip_consent_screen: bool | None
+    force_add_all_authorization_info: bool | None
+    tags: list[str] | tuple[str, ...] | None
+
+@type_check_only
+class _Model:
+    """What every model class has (no such class exists at runtime): value equality,
+    ``to_dict()`` in the wire's camelCase shape, ``from_dict()`` and pickling."""
 
     __hash__: ClassVar[None]  # type: ignore[assignment]
+    def to_dict(self) -> dict[str, _Json]: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class KeyTenant(_Model):
+    """A tenant an access key belongs to, with the key's roles in it."""
+
     @property
     def tenant_id(self) -> str: ...
     @property
@@ -38,16 +59,11 @@ class KeyTenant:
     def tenant_name(self) -> str: ...
     @property
     def extra(self) -> dict[str, _Json]: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KeyTenant: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
 @final
-class AccessKey:
+class AccessKey(_Model):
     """An access key's metadata (unknown fields are kept in ``extra``)."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     @property
     def id(self) -> str: ...
     @property
@@ -80,30 +96,20 @@ class AccessKey:
     def custom_attributes(self) -> dict[str, _Json]: ...
     @property
     def extra(self) -> dict[str, _Json]: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AccessKey: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
 @final
-class RotatedAccessKey:
+class RotatedAccessKey(_Model):
     """A rotated key and its new secret; ``repr()`` masks the secret."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     @property
     def key(self) -> AccessKey: ...
     @property
     def cleartext(self) -> str: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RotatedAccessKey: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
 @final
-class TenantToken:
+class TenantToken(_Model):
     """One tenant's OAuth token for an outbound app; ``repr()`` masks the tokens."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __new__(
         cls,
         app_id: str,
@@ -138,16 +144,11 @@ class TenantToken:
     def id_token(self) -> str | None: ...
     @property
     def granted_by(self) -> str | None: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TenantToken: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
 @final
-class SessionSettings:
+class SessionSettings(_Model):
     """Token lifetimes and JWT templates of a dynamic registration template."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __new__(
         cls,
         *,
@@ -181,16 +182,11 @@ class SessionSettings:
     def key_session_token_expiration_unit(self) -> str | None: ...
     @property
     def extra(self) -> dict[str, _Json]: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SessionSettings: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
 @final
-class DcrTemplate:
+class DcrTemplate(_Model):
     """A created dynamic registration template, as the server returned it."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     @property
     def id(self) -> str: ...
     @property
@@ -215,14 +211,10 @@ class DcrTemplate:
     def modified_time(self) -> str: ...
     @property
     def extra(self) -> dict[str, _Json]: ...
-    def to_dict(self) -> dict[str, _Json]: ...
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DcrTemplate: ...
-    def __eq__(self, value: object, /) -> bool: ...
 
-@final
-class Client:
-    """A blocking client; releases the GIL while waiting. Usable as a context manager."""
+@type_check_only
+class _ClientBase:
+    """What :class:`Client` and :class:`AsyncClient` share (no such class exists at runtime)."""
 
     def __new__(
         cls,
@@ -232,21 +224,26 @@ class Client:
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 2,
-    ) -> Client: ...
+    ) -> Self: ...
+    def close(self) -> None: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_retries(self) -> int: ...
+
+@final
+class Client(_ClientBase):
+    """A blocking client; releases the GIL while waiting. Usable as a context manager."""
+
     def rotate_access_key(self, id: str) -> RotatedAccessKey: ...
     def batch_upload_tenant_tokens(self, tokens: Iterable[_TokenInput]) -> None: ...
     def create_dcr_template(
-        self,
-        name: str,
-        *,
-        description: str | None = None,
-        login_page_url: str | None = None,
-        session_settings: _SessionSettingsInput | None = None,
-        skip_consent_screen: bool | None = None,
-        force_add_all_authorization_info: bool | None = None,
-        tags: list[str] | tuple[str, ...] | None = None,
+        self, name: str, **options: Unpack[_TemplateOptions]
     ) -> DcrTemplate: ...
-    def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,
@@ -254,42 +251,16 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool: ...
-    @property
-    def project_id(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def max_retries(self) -> int: ...
 
 @final
-class AsyncClient:
+class AsyncClient(_ClientBase):
     """The asyncio client: the same methods as :class:`Client`, as coroutines."""
 
-    def __new__(
-        cls,
-        project_id: str | None = None,
-        management_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-    ) -> AsyncClient: ...
     async def rotate_access_key(self, id: str) -> RotatedAccessKey: ...
     async def batch_upload_tenant_tokens(self, tokens: Iterable[_TokenInput]) -> None: ...
     async def create_dcr_template(
-        self,
-        name: str,
-        *,
-        description: str | None = None,
-        login_page_url: str | None = None,
-        session_settings: _SessionSettingsInput | None = None,
-        skip_consent_screen: bool | None = None,
-        force_add_all_authorization_info: bool | None = None,
-        tags: list[str] | tuple[str, ...] | None = None,
+        self, name: str, **options: Unpack[_TemplateOptions]
     ) -> DcrTemplate: ...
-    def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self,
@@ -297,11 +268,3 @@ class AsyncClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool: ...
-    @property
-    def project_id(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def max_retries(self) -> int: ...

@@ -23,6 +23,21 @@ from __future__ import annotations
 
 import builtins
 
+# Not `from typing import TYPE_CHECKING`: importing `typing` would make `import descope_mgmt`
+# slower. Type checkers treat this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
+
+    class _ErrorFields(TypedDict, total=False):
+        """The keyword arguments every :class:`DescopeError` takes (see its attributes)."""
+
+        code: str | None
+        status: int | None
+        error_code: str | None
+        description: str | None
+        server_message: str | None
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
@@ -193,24 +208,9 @@ class RateLimitError(DescopeError):
     """Seconds the server asked to wait before trying again (``Retry-After``), or None."""
 
     def __init__(
-        self,
-        message: str = "",
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        error_code: str | None = None,
-        description: str | None = None,
-        server_message: str | None = None,
-        retry_after: float | None = None,
+        self, message: str = "", *, retry_after: float | None = None, **fields: Unpack[_ErrorFields]
     ) -> None:
-        super().__init__(
-            message,
-            code=code,
-            status=status,
-            error_code=error_code,
-            description=description,
-            server_message=server_message,
-        )
+        super().__init__(message, **fields)
         self.retry_after = retry_after
 
 
@@ -229,21 +229,10 @@ class BatchRejectedError(DescopeError):
         self,
         message: str = "",
         *,
-        code: str | None = None,
-        status: int | None = None,
-        error_code: str | None = None,
-        description: str | None = None,
-        server_message: str | None = None,
         failures: list[BatchFailure] | None = None,
+        **fields: Unpack[_ErrorFields],
     ) -> None:
-        super().__init__(
-            message,
-            code=code,
-            status=status,
-            error_code=error_code,
-            description=description,
-            server_message=server_message,
-        )
+        super().__init__(message, **fields)
         self.failures = list(failures) if failures is not None else []
 
 

@@ -1,0 +1,211 @@
+//! What every model class shares: the `model_class!` macro that declares a frozen class
+//! over one core value (its properties, `to_dict()`, `from_dict()`, pickling and
+//! `repr()`), the [`Field`] conversions behind the properties and the [`Wire`]
+//! conversions behind `to_dict()` / `from_dict()`.
+
+use descope_mgmt::{ErrorCode, Secret};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+use serde_json::{Map, Value};
+
+use crate::convert::{json_to_py, map_to_py, py_to_json, type_name};
+use crate::errors::raise;
+
+/// What `repr()` shows instead of a secret.
+pub const MASK: &str = "'***'";
+
+/// Python `repr()` of a JSON-like value.
+pub fn py_repr(py: Python<'_>, value: &Value) -> String {
+    json_to_py(py, value)
+        .and_then(|v| v.repr().map(|r| r.to_string()))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// Python `repr()` of a string.
+pub fn str_repr(py: Python<'_>, s: &str) -> String {
+    PyString::new(py, s)
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// A serde value as JSON (`null` if it cannot be represented, which the core types never do).
+pub fn to_value<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// The argument of `<class>.from_dict()` as a dict, or a `TypeError`.
+pub fn as_dict<'a, 'py>(
+    data: &'a Bound<'py, PyAny>,
+    class: &str,
+) -> PyResult<&'a Bound<'py, PyDict>> {
+    data.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{class}.from_dict() takes a dict, not {}",
+            type_name(data)
+        ))
+    })
+}
+
+/// Parses a `from_dict` argument with serde, as an `INVALID_ARGUMENT` error on failure.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    data: &Bound<'_, PyAny>,
+    class: &str,
+) -> PyResult<T> {
+    let value = py_to_json(as_dict(data, class)?, "data")?;
+    serde_json::from_value(value).map_err(|e| {
+        raise(
+            data.py(),
+            ErrorCode::InvalidArgument,
+            format!("not a valid {class}: {e}"),
+        )
+    })
+}
+
+/// `__reduce__` through the class's `from_dict`, so every class pickles by value.
+pub fn reduce_via_from_dict<'py>(
+    slf: &Bound<'py, PyAny>,
+    dict: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let from_dict = slf.get_type().getattr("from_dict")?;
+    let args = PyTuple::new(slf.py(), [dict])?;
+    PyTuple::new(slf.py(), [from_dict, args.into_any()])
+}
+
+/// How a core value crosses to Python (`to_dict()`) and back (`from_dict()`).
+pub trait Wire: Sized {
+    /// The value in the wire's camelCase JSON shape (secrets in clear).
+    fn to_json(&self) -> Value;
+    /// The value from the argument of `from_dict()`.
+    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self>;
+}
+
+/// [`Wire`] through serde alone: `from_dict()` takes exactly the wire (camelCase) dict.
+macro_rules! serde_wire {
+    ($($core:ident),* $(,)?) => {$(
+        impl $crate::model_class::Wire for $core {
+            fn to_json(&self) -> ::serde_json::Value {
+                $crate::model_class::to_value(self)
+            }
+            fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+                $crate::model_class::from_json(data, stringify!($core))
+            }
+        }
+    )*};
+}
+
+/// How a field of a core value is returned by a property: plain values as they are,
+/// secrets in clear, JSON maps as fresh dicts, nested core values as their classes.
+pub trait Field {
+    /// The field as a Python object.
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// [`Field`] for types pyo3 converts by value.
+macro_rules! field_by_value {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.clone().into_bound_py_any(py)
+            }
+        }
+    )*};
+}
+field_by_value!(String, i64, bool);
+
+impl Field for Secret {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.expose().into_bound_py_any(py)
+    }
+}
+
+impl Field for Map<String, Value> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        map_to_py(py, self).map(Bound::into_any)
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl<T: Field> Field for Vec<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::empty(py);
+        for item in self {
+            list.append(item.to_py(py)?)?;
+        }
+        Ok(list.into_any())
+    }
+}
+
+/// Declares an immutable Python class `$py` over the core value `$core` (which must
+/// implement [`Wire`]; the class needs an inherent `fn repr(&self, py) -> String`):
+///
+/// * a read-only property for each listed field of `$core`, converted by [`Field`];
+/// * `to_dict()`, `from_dict()` (through [`Wire`]), `==` by value, pickling through
+///   `from_dict`, and `__repr__` (through `repr`);
+/// * [`Field`] for `$core`, so other classes return it as a `$py`;
+/// * any further methods given after the field list (e.g. a `#[new]` constructor).
+///
+/// Expects `pyo3::prelude::*` in scope where it is used.
+macro_rules! model_class {
+    (
+        $(#[doc = $doc:tt])*
+        $name:literal: $py:ident($core:ident) {
+            $($(#[doc = $field_doc:tt])* $field:ident,)*
+        }
+        $($methods:tt)*
+    ) => {
+        $(#[doc = $doc])*
+        #[pyclass(frozen, eq, module = "descope_mgmt", name = $name)]
+        #[derive(Clone, PartialEq)]
+        pub struct $py(pub $core);
+
+        impl $crate::model_class::Field for $core {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                pyo3::IntoPyObjectExt::into_bound_py_any($py(self.clone()), py)
+            }
+        }
+
+        #[pymethods]
+        impl $py {
+            $($methods)*
+            $(
+                $(#[doc = $field_doc])*
+                #[getter]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    $crate::model_class::Field::to_py(&self.0.$field, py)
+                }
+            )*
+            /// This object as a plain dict in the wire's camelCase JSON shape: secrets in
+            /// clear, unknown fields kept, unset optional fields left out.
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                $crate::convert::json_to_py(py, &$crate::model_class::Wire::to_json(&self.0))
+            }
+            /// Builds an instance from a dict in the shape `to_dict()` returns (classes with
+            /// a constructor also take its snake_case argument names as keys).
+            #[classmethod]
+            fn from_dict(
+                _cls: &Bound<'_, pyo3::types::PyType>,
+                data: &Bound<'_, PyAny>,
+            ) -> PyResult<Self> {
+                $crate::model_class::Wire::from_py(data).map(Self)
+            }
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+                let d = slf.get().to_dict(slf.py())?;
+                $crate::model_class::reduce_via_from_dict(slf.as_any(), d)
+            }
+            fn __repr__(&self, py: Python<'_>) -> String {
+                self.repr(py)
+            }
+        }
+    };
+}
