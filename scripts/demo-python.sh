@@ -13,33 +13,8 @@ if ! "$VENV/bin/python" -c "import descope_mgmt" >/dev/null 2>&1; then
   scripts/test-python.sh --install-only >&2
 fi
 
-EMULATOR_PID=""
-cleanup() {
-  if [[ -n "$EMULATOR_PID" ]]; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-
 if [[ -z "${DESCOPE_PROJECT_ID:-}" || -z "${DESCOPE_MANAGEMENT_KEY:-}" ]]; then
-  cargo build --quiet -p descope-mgmt-emulator --bin descope-emulator
-  INFO="$ROOT/.tmp/demo-python-emulator.json"
-  mkdir -p "$ROOT/.tmp"
-  : >"$INFO"
-  target/debug/descope-emulator --port 0 >"$INFO" &
-  EMULATOR_PID=$!
-  for _ in $(seq 1 100); do
-    [[ -s "$INFO" ]] && break
-    sleep 0.05
-  done
-  eval "$("$VENV/bin/python" - "$INFO" <<'PY'
-import json, shlex, sys
-info = json.loads(open(sys.argv[1]).readline())
-for name, key in (("DESCOPE_BASE_URI", "url"), ("DESCOPE_PROJECT_ID", "projectId"), ("DESCOPE_MANAGEMENT_KEY", "managementKey")):
-    print(f"export {name}={shlex.quote(info[key])}")
-PY
-)"
+  exec scripts/with-emulator.sh "$0" "$@"
 fi
 
 echo "--- examples/python/demo.py (Client)"

@@ -27,7 +27,20 @@ step() { printf '\n==> %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
 step "virtualenv $VENV"
 mkdir -p "$ROOT/.tmp"
 if [[ ! -x "$VENV/bin/python" ]]; then
-  "$PYTHON" -m venv "$VENV"
+  # Debian-style Pythons ship venv without ensurepip: fall back to the distro package,
+  # then to virtualenv from the package index.
+  if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+    rm -rf "$VENV"
+    if command -v apt-get >/dev/null 2>&1; then
+      SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+      $SUDO apt-get install -y -qq python3-venv >/dev/null 2>&1 || true
+    fi
+    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      "$PYTHON" -m pip install --quiet --user virtualenv
+      "$PYTHON" -m virtualenv --quiet "$VENV"
+    fi
+  fi
 fi
 # maturin's PEP 517 hook runs the `maturin` executable from PATH.
 export PATH="$VENV/bin:$PATH"

@@ -46,18 +46,6 @@ impl Shared {
         if let Some(u) = base_url {
             b = b.base_url(u);
         }
-        let timeout = if timeout.is_finite() && timeout > 0.0 {
-            Duration::try_from_secs_f64(timeout).ok()
-        } else {
-            None
-        };
-        let Some(timeout) = timeout else {
-            return Err(raise(
-                py,
-                ErrorCode::Config,
-                "timeout must be a positive, finite number of seconds",
-            ));
-        };
         let Ok(max_retries) = u32::try_from(max_retries) else {
             return Err(raise(
                 py,
@@ -66,7 +54,7 @@ impl Shared {
             ));
         };
         let client = b
-            .timeout(timeout)
+            .timeout_secs(timeout)
             .max_retries(max_retries)
             .build()
             .map_err(|e| to_pyerr(py, &e))?;

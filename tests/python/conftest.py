@@ -8,6 +8,9 @@ import os
 import subprocess
 import urllib.parse
 import urllib.request
+
+# The emulator is on 127.0.0.1: never route its admin calls through an environment proxy.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EMULATOR_BIN = REPO / "target" / "debug" / "descope-emulator"
+EMULATOR_BIN = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "debug" / "descope-emulator"
 
 
 class Emulator:
@@ -37,7 +40,7 @@ class Emulator:
             method=method,
             headers={"Content-Type": "application/json"} if data is not None else {},
         )
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with _NO_PROXY.open(req, timeout=30) as resp:
             return json.loads(resp.read() or b"null")
 
     def reset(self) -> None:
