@@ -166,9 +166,14 @@ def test_config_errors() -> None:
     assert "DESCOPE_MANAGEMENT_KEY" in str(info.value)
     with pytest.raises(dm.ConfigError):
         dm.Client("P2x", "K2x", base_url="http://example.com")
-    for bad in (0, -1.0, float("nan"), float("inf")):
+    for bad in (0, -1.0, float("nan"), float("inf"), 1e30):
         with pytest.raises(dm.ConfigError):
             dm.Client("P2x", "K2x", timeout=bad)
+    with pytest.raises(dm.ConfigError):
+        dm.Client("P2x", "K2x", max_retries=1000)
+    with pytest.raises(dm.ConfigError) as creds:
+        dm.Client("P2x", "K2x", base_url="https://user:hunter2@auth.example.com")
+    assert "hunter2" not in str(creds.value)
     with pytest.raises(dm.ConfigError):
         dm.Client("P2x", "K2x", max_retries=-1)
     with pytest.raises(dm.ConfigError):
