@@ -60,7 +60,8 @@ class DescopeError extends Error {
    */
   constructor(fields) {
     const f = fields || {}
-    super(typeof f.message === 'string' ? f.message : String(f.code))
+    // "CODE: message", like the core's Display and Python's str().
+    super(typeof f.message === 'string' ? `${f.code}: ${f.message}` : String(f.code))
     /** @type {string} */
     this.code = f.code
     /** @type {number | null} */

@@ -132,6 +132,8 @@ export declare const ErrorCode: { readonly [C in ErrorCode]: C }
 /** Every rejection of a call, and every error of `new Client()` except wrong argument types (`TypeError`). */
 export declare class DescopeError extends Error {
   readonly name: 'DescopeError'
+  /** `"CODE: what happened"`, e.g. `"RATE_LIMITED: HTTP 429 ..."`; never contains a secret. */
+  message: string
   /** The stable error code; switch on this. */
   readonly code: ErrorCode
   /** The HTTP status, when the server answered. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tests the Node.js binding (bindings-node/, npm package descope-mgmt):
-#  1. installs the npm dev dependencies (@napi-rs/cli) of bindings-node/;
-#  2. builds the addon in debug with the napi CLI and fails if the regenerated
+#  1. installs the npm dependencies of bindings-node/ (@napi-rs/cli, typescript);
+#  2. runs the crate's Rust unit tests (argument conversion, error messages);
+#  3. builds the addon in debug with the napi CLI and fails if the regenerated
 #     bindings-node/index.d.ts differs from the committed one;
-#  3. runs the node:test suite in tests/node/ (it starts its own emulators);
-#  4. checks both install paths in fresh folders under .tmp/: `npm install <bindings-node>`
+#  4. runs the node:test suite in tests/node/ (it starts its own emulators);
+#  5. checks both install paths in fresh folders under .tmp/: `npm install <bindings-node>`
 #     and `npm pack` + `npm install <tarball>`, each building from source, then loads the
 #     package by name with require() and with import and makes a real call.
 # Run from anywhere after `cargo build --workspace` (or `make build`); exits non-zero on failure.
@@ -27,8 +28,13 @@ die() { echo "test-node.sh: $*" >&2; exit 1; }
 command -v node >/dev/null || die "node is not installed"
 command -v npm >/dev/null || die "npm is not installed"
 
-step "npm dependencies of bindings-node (@napi-rs/cli)"
+step "npm dependencies of bindings-node (@napi-rs/cli, typescript)"
 (cd "$PKG" && npm install --ignore-scripts --no-save --no-audit --no-fund --loglevel=error)
+
+step "Rust unit tests of the binding (cargo test -p descope-mgmt-node)"
+# The addon resolves napi symbols at load time (napi's dyn-symbols), so its tests link and
+# run without node.
+cargo test -q -p descope-mgmt-node
 
 export DESCOPE_EMULATOR_BIN="${DESCOPE_EMULATOR_BIN:-$CARGO_TARGET_DIR/debug/descope-emulator}"
 if [ ! -x "$DESCOPE_EMULATOR_BIN" ]; then

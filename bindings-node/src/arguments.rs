@@ -1,20 +1,32 @@
-//! Conversion of JavaScript arguments (already read into `serde_json::Value`s) into the
-//! core's types. The core's serde models define the accepted shape (wire camelCase,
-//! unknown fields rejected); validation of the values themselves stays in the core.
-
-use std::time::Duration;
+//! Conversion of JavaScript arguments into the core's types. The core's serde models define
+//! the accepted shape of tokens and templates (wire camelCase, unknown fields rejected);
+//! validation of the values themselves, client settings included, stays in the core.
+//!
+//! Error messages name the argument, item index and field, never a value: a token pasted
+//! into the wrong field must not end up in an error.
 
 use descope_mgmt::{Client, ClientBuilder, NewDcrTemplate, TenantToken};
-use serde::Deserialize;
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, Unknown};
+use napi::ValueType;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_path_to_error::Segment;
 
-use crate::errors::{config, invalid_argument, type_error};
+use crate::errors::{config, descope_error, invalid_argument, type_error};
 
-/// The options of `new Client(options)`. Unset values fall back to the environment in the
-/// core (`DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClientOptions {
+/// The names `new Client(options)` accepts.
+const CLIENT_OPTIONS: [&str; 5] = [
+    "projectId",
+    "managementKey",
+    "baseUrl",
+    "timeoutMs",
+    "maxRetries",
+];
+
+/// The options of `new Client(options)`, read from JavaScript. Unset values fall back to the
+/// environment in the core (`DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`).
+#[derive(Default)]
+pub(crate) struct ClientOptions {
     project_id: Option<String>,
     management_key: Option<String>,
     base_url: Option<String>,
@@ -23,30 +35,81 @@ struct ClientOptions {
 }
 
 /// Builds a core client from `new Client(options)`. A non-object, an unknown option or a
-/// value of the wrong type is a `TypeError`; a bad value is a `CONFIG` error.
-pub(crate) fn client(options: Option<Value>) -> napi::Result<Client> {
+/// value of the wrong JavaScript type is a `TypeError`; a bad value is a `CONFIG` error from
+/// the core.
+pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<Client> {
     let options = match options {
-        None | Some(Value::Null) => None,
-        Some(value @ Value::Object(_)) => Some(
-            ClientOptions::deserialize(value)
-                .map_err(|e| type_error(format!("options: {}", redact(&e.to_string()))))?,
-        ),
-        Some(other) => {
-            return Err(type_error(format!(
-                "options must be an object such as {{ projectId, managementKey }}, not {}",
-                kind(&other)
-            )))
-        }
+        None => ClientOptions::default(),
+        Some(value) => client_options(value)?,
     };
-    let mut builder = Client::builder().binding("node");
-    if let Some(o) = options {
-        builder = apply(builder, o)?;
-    }
-    builder
+    apply(Client::builder().binding("node"), options)?
         .build()
-        .map_err(|e| crate::errors::descope_error(&e))
+        .map_err(|e| descope_error(&e))
 }
 
+/// Reads the options object field by field, so that numbers arrive as they are (`NaN`
+/// included) and the core decides whether they are acceptable.
+fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
+    let shape = "options must be an object such as { projectId, managementKey }";
+    let kind = value.get_type()?;
+    if kind == ValueType::Null || kind == ValueType::Undefined {
+        return Ok(ClientOptions::default());
+    }
+    if kind != ValueType::Object {
+        return Err(type_error(format!("{shape}, not {}", js_kind(kind))));
+    }
+    // SAFETY: the value is an object (checked above).
+    let object: Object<'_> = unsafe { value.cast()? };
+    if object.is_array()? {
+        return Err(type_error(format!("{shape}, not an array")));
+    }
+    for name in Object::keys(&object)? {
+        if !CLIENT_OPTIONS.contains(&name.as_str()) {
+            return Err(type_error(format!(
+                "options: unknown option `{name}`, expected one of `{}`",
+                CLIENT_OPTIONS.join("`, `")
+            )));
+        }
+    }
+    Ok(ClientOptions {
+        project_id: string_option(&object, "projectId")?,
+        management_key: string_option(&object, "managementKey")?,
+        base_url: string_option(&object, "baseUrl")?,
+        timeout_ms: number_option(&object, "timeoutMs")?,
+        max_retries: number_option(&object, "maxRetries")?,
+    })
+}
+
+/// An option that must be a string when set (`undefined` and `null` mean "not set").
+fn string_option(object: &Object<'_>, name: &str) -> napi::Result<Option<String>> {
+    let value: Unknown<'_> = object.get_named_property(name)?;
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        // SAFETY: the value is a string (checked by the match).
+        ValueType::String => Ok(Some(unsafe { value.cast::<String>()? })),
+        other => Err(type_error(format!(
+            "options.{name} must be a string, not {}",
+            js_kind(other)
+        ))),
+    }
+}
+
+/// An option that must be a number when set (`undefined` and `null` mean "not set").
+fn number_option(object: &Object<'_>, name: &str) -> napi::Result<Option<f64>> {
+    let value: Unknown<'_> = object.get_named_property(name)?;
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        // SAFETY: the value is a number (checked by the match).
+        ValueType::Number => Ok(Some(unsafe { value.cast::<f64>()? })),
+        other => Err(type_error(format!(
+            "options.{name} must be a number, not {}",
+            js_kind(other)
+        ))),
+    }
+}
+
+/// Passes the options to the core's builder. The core validates the timeout (positive,
+/// finite, at most 24 hours) and the retry count (at most 10) when the client is built.
 fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBuilder> {
     if let Some(project_id) = o.project_id {
         builder = builder.project_id(project_id);
@@ -58,25 +121,22 @@ fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBui
         builder = builder.base_url(url);
     }
     if let Some(ms) = o.timeout_ms {
-        if !(ms.is_finite() && ms > 0.0) {
-            return Err(config(
-                "timeoutMs must be a positive number of milliseconds",
-            ));
-        }
-        builder = builder.timeout(Duration::from_secs_f64(ms / 1000.0));
+        builder = builder.timeout_secs(ms / 1000.0);
     }
     if let Some(n) = o.max_retries {
-        if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX)) {
-            return Err(config("maxRetries must be a whole number >= 0"));
+        // The core takes a u32; only what cannot be one is refused here. Larger whole
+        // numbers saturate, and the core refuses them.
+        if n.is_nan() || n < 0.0 || (n.is_finite() && n.fract() != 0.0) {
+            return Err(config("maxRetries must be a whole number, 0 or more"));
         }
         builder = builder.max_retries(n as u32);
     }
     Ok(builder)
 }
 
-/// Converts the argument of `batchUploadTenantTokens`. Not an array, or an item that is
-/// not an object, is a `TypeError`; an item with an unknown field or a field of the wrong
-/// type is `INVALID_ARGUMENT`, naming the item's index.
+/// Converts the argument of `batchUploadTenantTokens`. Not an array, an item that is not
+/// an object, or a field of the wrong JSON type is a `TypeError`; an unknown or invalid
+/// field is `INVALID_ARGUMENT`. Errors name the item's index and the field.
 pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantToken>> {
     let Some(Value::Array(mut items)) = tokens else {
         return Err(type_error(format!(
@@ -86,27 +146,22 @@ pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantTok
     };
     items.iter_mut().for_each(whole_numbers_as_integers);
     items
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, item)| {
             if !item.is_object() {
                 return Err(type_error(format!(
                     "tokens[{i}] must be an object, not {}",
-                    kind(&item)
+                    kind(item)
                 )));
             }
-            TenantToken::deserialize(item).map_err(|e| {
-                invalid_argument(format!(
-                    "tokens[{i}]: {}; nothing was sent",
-                    redact(&e.to_string())
-                ))
-            })
+            from_json(item, &format!("tokens[{i}]"))
         })
         .collect()
 }
 
-/// Converts the argument of `createDcrTemplate`. Not an object is a `TypeError`; an
-/// unknown field or a field of the wrong type is `INVALID_ARGUMENT`.
+/// Converts the argument of `createDcrTemplate`. Not an object, or a field of the wrong
+/// JSON type, is a `TypeError`; an unknown or invalid field is `INVALID_ARGUMENT`.
 pub(crate) fn new_dcr_template(template: Option<Value>) -> napi::Result<NewDcrTemplate> {
     let mut template = match template {
         Some(t @ Value::Object(_)) => t,
@@ -118,12 +173,7 @@ pub(crate) fn new_dcr_template(template: Option<Value>) -> napi::Result<NewDcrTe
         }
     };
     whole_numbers_as_integers(&mut template);
-    NewDcrTemplate::deserialize(template).map_err(|e| {
-        invalid_argument(format!(
-            "template: {}; nothing was sent",
-            redact(&e.to_string())
-        ))
-    })
+    from_json(&template, "template")
 }
 
 /// Converts the argument of `rotateAccessKey`; anything but a string is a `TypeError`.
@@ -134,6 +184,78 @@ pub(crate) fn access_key_id(id: Option<Value>) -> napi::Result<String> {
             "id must be the access key id as a string, not {}",
             kind_of(other.as_ref())
         ))),
+    }
+}
+
+/// Deserializes a core model from `value` (an object), naming `at` (e.g. `tokens[1]`) and
+/// the failing field in errors.
+///
+/// serde's own message is used only for unknown and missing fields, where it names fields
+/// alone. A field of the wrong type is a `TypeError` saying what was expected and what was
+/// found (`tokens[1].accessToken: expected a string, not a number`); any other failure
+/// names just the field. serde quotes values in its messages, so they are never forwarded.
+fn from_json<T: DeserializeOwned>(value: &Value, at: &str) -> napi::Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let message = error.inner().to_string();
+        let mut path: Vec<&Segment> = error.path().iter().collect();
+        if message.starts_with("unknown field `") {
+            // The path ends with the unknown name, which the message already gives.
+            path.pop();
+        }
+        let (location, found) = locate(value, at, &path);
+        if message.starts_with("unknown field `") || message.starts_with("missing field `") {
+            invalid_argument(format!("{location}: {message}; nothing was sent"))
+        } else if message.starts_with("invalid type: ") {
+            // serde writes "invalid type: <found>, expected <expected>"; <found> may quote
+            // the value and comes first, <expected> is fixed text from the model's types.
+            let expected = message
+                .rsplit_once(", expected ")
+                .map_or("another type", |(_, expected)| expected_kind(expected));
+            let found = found
+                .map(|v| format!(", not {}", kind(v)))
+                .unwrap_or_default();
+            type_error(format!("{location}: expected {expected}{found}"))
+        } else {
+            invalid_argument(format!("{location}: invalid value; nothing was sent"))
+        }
+    })
+}
+
+/// The location `at` followed by the path of a failing field (`tokens[0].scopes[2]`), and
+/// the value found there. Keys in the path are field names the model accepted; a segment
+/// serde could not follow ends the location.
+fn locate<'v>(value: &'v Value, at: &str, path: &[&Segment]) -> (String, Option<&'v Value>) {
+    let mut location = at.to_owned();
+    let mut found = Some(value);
+    for segment in path {
+        match segment {
+            Segment::Map { key } => {
+                location.push('.');
+                location.push_str(key);
+                found = found.and_then(|v| v.get(key));
+            }
+            Segment::Seq { index } => {
+                location.push_str(&format!("[{index}]"));
+                found = found.and_then(|v| v.get(index));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {
+                found = None;
+                break;
+            }
+        }
+    }
+    (location, found)
+}
+
+/// serde's name of an expected type, in JavaScript terms.
+fn expected_kind(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "an integer",
+        "f32" | "f64" => "a number",
+        "a sequence" => "an array",
+        "a boolean" | "a string" => expected,
+        e if e == "a map" || e.starts_with("struct ") => "an object",
+        _ => "another type",
     }
 }
 
@@ -166,6 +288,13 @@ fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => {
+            if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
+                "a fractional number"
+            } else {
+                "a number beyond the 64-bit integer range"
+            }
+        }
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
@@ -173,46 +302,46 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Removes string values that serde quotes in its messages (`invalid type: string "…"`),
-/// since a misplaced token could be one of them. Field names are kept.
-fn redact(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        let after = &rest[start + "string \"".len()..];
-        // serde escapes inner quotes with Debug formatting, so the first `", ` or the last
-        // quote closes the literal.
-        let end = after.find("\", ").or_else(|| after.rfind('"'));
-        match end {
-            Some(end) => {
-                out.push_str(&rest[..start]);
-                out.push_str("a string");
-                rest = &after[end + 1..];
-            }
-            None => break,
-        }
+/// The JavaScript-facing name of a napi value type, for error messages.
+fn js_kind(kind: ValueType) -> &'static str {
+    match kind {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "a boolean",
+        ValueType::Number => "a number",
+        ValueType::String => "a string",
+        ValueType::Symbol => "a symbol",
+        ValueType::Object => "an object",
+        ValueType::Function => "a function",
+        _ => "an unsupported value",
     }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::{
-        access_key_id, new_dcr_template, redact, tenant_tokens, whole_numbers_as_integers,
+        access_key_id, apply, new_dcr_template, tenant_tokens, whole_numbers_as_integers,
+        ClientOptions,
     };
-    use serde_json::json;
+    use descope_mgmt::Client;
+    use napi::Status;
+    use serde_json::{json, Value};
 
-    #[test]
-    fn redacts_quoted_strings_only() {
-        assert_eq!(
-            redact("invalid type: string \"rt-secret\", expected a sequence"),
-            "invalid type: a string, expected a sequence"
-        );
-        assert_eq!(
-            redact("unknown field `refresh_token`, expected one of `appId`"),
-            "unknown field `refresh_token`, expected one of `appId`"
-        );
+    /// The status and reason of a conversion error.
+    fn failure<T>(result: napi::Result<T>) -> (Status, String) {
+        match result {
+            Ok(_) => panic!("the conversion should fail"),
+            Err(e) => (e.status, e.reason.clone()),
+        }
+    }
+
+    /// The `code` of a serialized core error, or "" for a plain napi error.
+    fn code(reason: &str) -> String {
+        reason
+            .strip_prefix(crate::errors::ERROR_PREFIX)
+            .and_then(|json| serde_json::from_str::<Value>(json).ok())
+            .and_then(|v| v["code"].as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     #[test]
@@ -234,31 +363,173 @@ mod tests {
     fn shapes_are_checked_before_fields() {
         assert_eq!(access_key_id(Some(json!("K2x"))).unwrap(), "K2x");
         for bad in [None, Some(json!(5)), Some(json!(null))] {
-            assert_eq!(
-                access_key_id(bad).unwrap_err().status,
-                napi::Status::InvalidArg
-            );
+            assert_eq!(failure(access_key_id(bad)).0, Status::InvalidArg);
         }
         assert_eq!(
-            tenant_tokens(Some(json!({}))).unwrap_err().status,
-            napi::Status::InvalidArg
+            failure(tenant_tokens(Some(json!({})))).0,
+            Status::InvalidArg
         );
         assert_eq!(
-            tenant_tokens(Some(json!([1]))).unwrap_err().status,
-            napi::Status::InvalidArg
+            failure(tenant_tokens(Some(json!([1])))).0,
+            Status::InvalidArg
         );
-        let typo = tenant_tokens(Some(json!([{"appId": "a", "tenantId": "t", "token": "x"}])))
-            .unwrap_err();
-        assert_eq!(typo.status, napi::Status::GenericFailure);
-        assert!(typo.reason.contains("INVALID_ARGUMENT") && typo.reason.contains("tokens[0]"));
         assert_eq!(
-            new_dcr_template(Some(json!([]))).unwrap_err().status,
-            napi::Status::InvalidArg
+            failure(new_dcr_template(Some(json!([])))).0,
+            Status::InvalidArg
         );
         let t = new_dcr_template(Some(
             json!({"name": "x", "loginPageURL": "https://a.example"}),
         ))
         .unwrap();
         assert_eq!(t.login_page_url.as_deref(), Some("https://a.example"));
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_invalid_argument_naming_the_field() {
+        let (status, reason) = failure(tenant_tokens(Some(json!([
+            {"appId": "a", "tenantId": "t", "accessToken": "x"},
+            {"appId": "a", "tenantId": "t", "token": "x"},
+        ]))));
+        assert_eq!(status, Status::GenericFailure);
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        assert!(
+            reason.contains("tokens[1]: unknown field `token`"),
+            "{reason}"
+        );
+        let (_, reason) = failure(new_dcr_template(Some(
+            json!({"name": "x", "loginPageUrl": "https://a.example"}),
+        )));
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        assert!(reason.contains("loginPageURL"), "{reason}");
+    }
+
+    #[test]
+    fn fields_of_the_wrong_type_are_type_errors_naming_item_and_field() {
+        let cases = [
+            (
+                json!({"appId": "a", "tenantId": "t", "accessToken": 123}),
+                "tokens[0].accessToken: expected a string, not a number",
+            ),
+            (
+                json!({"appId": "a", "tenantId": "t", "scopes": "x"}),
+                "tokens[0].scopes: expected an array, not a string",
+            ),
+            (
+                json!({"appId": "a", "tenantId": "t", "scopes": ["ok", 5]}),
+                "tokens[0].scopes[1]: expected a string, not a number",
+            ),
+            (
+                json!({"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}),
+                "tokens[0].accessTokenExpiry: expected an integer, not a fractional number",
+            ),
+            (
+                json!({"appId": null, "tenantId": "t"}),
+                "tokens[0].appId: expected a string, not null",
+            ),
+        ];
+        for (item, expected) in cases {
+            let (status, reason) = failure(tenant_tokens(Some(json!([item]))));
+            assert_eq!(status, Status::InvalidArg, "{reason}");
+            assert_eq!(reason, expected);
+        }
+        let cases = [
+            (
+                json!({"name": 5}),
+                "template.name: expected a string, not a number",
+            ),
+            (
+                json!({"name": "x", "tags": "x"}),
+                "template.tags: expected an array, not a string",
+            ),
+            (
+                json!({"name": "x", "skipConsentScreen": "yes"}),
+                "template.skipConsentScreen: expected a boolean, not a string",
+            ),
+            (
+                json!({"name": "x", "sessionSettings": []}),
+                "template.sessionSettings: expected an object, not an array",
+            ),
+        ];
+        for (template, expected) in cases {
+            let (status, reason) = failure(new_dcr_template(Some(template)));
+            assert_eq!(status, Status::InvalidArg, "{reason}");
+            assert_eq!(reason, expected);
+        }
+        let (status, reason) = failure(new_dcr_template(Some(
+            json!({"name": "x", "sessionSettings": {"sessionTokenExpiration": "sk-secret"}}),
+        )));
+        assert_eq!(status, Status::InvalidArg);
+        assert_eq!(
+            reason,
+            "template.sessionSettings.sessionTokenExpiration: expected an integer, not a string"
+        );
+    }
+
+    #[test]
+    fn no_value_is_ever_quoted() {
+        let secret = r#"tok-", "x\"y", expected a string, \u0000 tail-SECRET"#;
+        let items = [
+            json!({"appId": "a", "tenantId": "t", "scopes": secret}),
+            json!({"appId": "a", "tenantId": "t", "accessTokenExpiry": secret}),
+            json!({"appId": "a", "tenantId": "t", "accessToken": [secret]}),
+            json!({"appId": "a", "tenantId": "t", "refreshToken": {"v": secret}}),
+            json!({"appId": "a", "tenantId": "t", "scopes": [secret, {"s": secret}]}),
+        ];
+        for item in items {
+            let (_, reason) = failure(tenant_tokens(Some(json!([item]))));
+            for fragment in ["tok-", "SECRET", "tail", "x\\\"y", "\\u0000"] {
+                assert!(!reason.contains(fragment), "{fragment} leaked: {reason}");
+            }
+        }
+        let (_, reason) = failure(new_dcr_template(Some(json!({"name": "x", "tags": secret}))));
+        assert!(!reason.contains("SECRET"), "{reason}");
+    }
+
+    /// A builder that never reads the environment, for option tests.
+    fn built(options: ClientOptions) -> napi::Result<Client> {
+        let builder = Client::builder()
+            .ignore_env()
+            .project_id("P2x")
+            .management_key("K2secretValue")
+            .base_url("http://127.0.0.1:1");
+        apply(builder, options)?
+            .build()
+            .map_err(|e| crate::errors::descope_error(&e))
+    }
+
+    #[test]
+    fn timeouts_and_retries_are_checked_by_the_core() {
+        for ms in [
+            1e30,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            0.0,
+            1e-9,
+            86_400_001.0,
+        ] {
+            let (_, reason) = failure(built(ClientOptions {
+                timeout_ms: Some(ms),
+                ..ClientOptions::default()
+            }));
+            assert_eq!(code(&reason), "CONFIG", "{ms}: {reason}");
+            assert!(!reason.contains("K2secretValue"));
+        }
+        for n in [11.0, 1e30, f64::INFINITY, -1.0, 1.5, f64::NAN] {
+            let (_, reason) = failure(built(ClientOptions {
+                max_retries: Some(n),
+                ..ClientOptions::default()
+            }));
+            assert_eq!(code(&reason), "CONFIG", "{n}: {reason}");
+        }
+        let client = built(ClientOptions {
+            timeout_ms: Some(1500.0),
+            max_retries: Some(10.0),
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        assert_eq!(client.timeout().as_millis(), 1500);
+        assert_eq!(client.max_retries(), 10);
     }
 }

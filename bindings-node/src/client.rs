@@ -1,6 +1,6 @@
 //! `Client`: the three Management API calls, each returning a promise.
 
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::{Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 use serde_json::Value;
@@ -22,22 +22,23 @@ impl Client {
     /// `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`; a missing one is a `CONFIG` error.
     #[napi(
         constructor,
+        catch_unwind,
         ts_args_type = "options?: ClientOptions | undefined | null"
     )]
-    pub fn new(options: Option<Value>) -> Result<Self> {
+    pub fn new(options: Option<Unknown<'_>>) -> Result<Self> {
         Ok(Client {
             inner: arguments::client(options)?,
         })
     }
 
     /// The project id in use.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn project_id(&self) -> String {
         self.inner.project_id().to_owned()
     }
 
     /// The base URL in use (explicit, from `DESCOPE_BASE_URI`, or derived from the project id).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn base_url(&self) -> String {
         self.inner.base_url().to_owned()
     }
@@ -46,6 +47,7 @@ impl Client {
     /// stops working. Never retried once it may have reached the server: such a failure
     /// is `OUTCOME_UNKNOWN`.
     #[napi(
+        catch_unwind,
         ts_args_type = "id: string",
         ts_return_type = "Promise<RotatedAccessKey>"
     )]
@@ -67,6 +69,7 @@ impl Client {
     /// `INVALID_ARGUMENT` error (nothing sent); items the server refuses are one
     /// `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to repeat.
     #[napi(
+        catch_unwind,
         ts_args_type = "tokens: Array<TenantToken>",
         ts_return_type = "Promise<void>"
     )]
@@ -87,6 +90,7 @@ impl Client {
     /// Creates a dynamic client registration (DCR) template. Never retried once it may have
     /// reached the server (that could create a duplicate): such a failure is `OUTCOME_UNKNOWN`.
     #[napi(
+        catch_unwind,
         ts_args_type = "template: NewDcrTemplate",
         ts_return_type = "Promise<DcrTemplate>"
     )]

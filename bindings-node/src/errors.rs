@@ -15,7 +15,7 @@ use serde_json::json;
 pub(crate) const ERROR_PREFIX: &str = "descope-mgmt:error:";
 
 /// Every error code string, in the core's fixed order.
-#[napi(ts_return_type = "Array<ErrorCode>")]
+#[napi(catch_unwind, ts_return_type = "Array<ErrorCode>")]
 pub fn error_codes() -> Vec<&'static str> {
     ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
 }

@@ -7,6 +7,11 @@
 //!
 //! Nothing runs when the addon is loaded: the runtime and connection pools start on the
 //! first call.
+//!
+//! Every export is declared `catch_unwind`: a panic (a bug) becomes a JavaScript exception
+//! instead of aborting the process.
+
+#![warn(missing_docs)]
 
 mod arguments;
 mod client;

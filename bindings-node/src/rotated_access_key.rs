@@ -23,19 +23,20 @@ impl From<descope_mgmt::RotatedAccessKey> for RotatedAccessKey {
 impl RotatedAccessKey {
     /// The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
     /// rotation except for its secret. Each read returns a new plain object.
-    #[napi(getter, ts_return_type = "AccessKey")]
+    #[napi(getter, catch_unwind, ts_return_type = "AccessKey")]
     pub fn key(&self) -> Value {
         self.inner.key.to_json()
     }
 
     /// The new secret, shown once: store it now. The previous secret no longer works.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn cleartext(&self) -> String {
         self.inner.cleartext.expose().to_owned()
     }
 
     /// The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`.
     #[napi(
+        catch_unwind,
         js_name = "toJSON",
         ts_return_type = "{ key: AccessKey; cleartext: '[REDACTED]' }"
     )]
@@ -44,7 +45,7 @@ impl RotatedAccessKey {
     }
 
     /// A short description with the secret masked.
-    #[napi(js_name = "toString")]
+    #[napi(catch_unwind, js_name = "toString")]
     pub fn to_display_string(&self) -> String {
         format!(
             "RotatedAccessKey(id={}, cleartext=[REDACTED])",

@@ -1,4 +1,4 @@
-// Test helper: starts target/debug/descope-emulator on a free port, reads its first JSON
+// Test helper: starts ${CARGO_TARGET_DIR:-target}/debug/descope-emulator on a free port, reads its first JSON
 // line, and wraps the emulator-only endpoints (reset, faults, journal, inspection).
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -9,9 +9,11 @@ import path from 'node:path'
 /** The repository root (tests/node/../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** Path of the emulator binary; override with DESCOPE_EMULATOR_BIN. */
+/** Path of the emulator binary: DESCOPE_EMULATOR_BIN, else the debug build in CARGO_TARGET_DIR
+ * (relative to the current directory, as cargo reads it), else in the repository's target/. */
 export const EMULATOR_BIN =
-  process.env.DESCOPE_EMULATOR_BIN || path.join(REPO_ROOT, 'target', 'debug', 'descope-emulator')
+  process.env.DESCOPE_EMULATOR_BIN ||
+  path.join(path.resolve(process.env.CARGO_TARGET_DIR || path.join(REPO_ROOT, 'target')), 'debug', 'descope-emulator')
 
 /** A running emulator: its first-line info plus helpers for the /emulator/ endpoints. */
 export class Emulator {

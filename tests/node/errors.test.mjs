@@ -57,9 +57,9 @@ test('a server error rejects with a DescopeError carrying every attribute', asyn
   assert.equal(err.retryAfter, null)
   assert.deepEqual(err.failures, [])
   assert.equal(err.outcomeUnknown, false)
-  assert.ok(err.message.length > 0)
+  assert.match(err.message, /^UNAUTHORIZED: \S/, 'the message starts with the code, like Rust and Python')
   assert.ok(!err.message.includes('K2wrongKey'), 'the management key must not be in the message')
-  assert.match(String(err), /^DescopeError: /)
+  assert.match(String(err), /^DescopeError: UNAUTHORIZED: /)
   // The stack shows where the caller awaited, not only the addon's internals.
   assert.match(err.stack, /errors\.test\.mjs/)
 })
@@ -71,6 +71,7 @@ test('RATE_LIMITED carries retryAfter in seconds', async () => {
   assert.equal(err.code, 'RATE_LIMITED')
   assert.equal(err.status, 429)
   assert.equal(err.retryAfter, 120)
+  assert.match(err.message, /^RATE_LIMITED: /)
 })
 
 test('BATCH_REJECTED lists every failure with its fields', async () => {

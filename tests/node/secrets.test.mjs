@@ -84,10 +84,41 @@ test('tokens never show in errors', async () => {
     client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', idToken: { token } }]).catch((e) => e),
     client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', scopes: token, accessToken: 'x' }]).catch((e) => e),
   ])
-  for (const err of errors) {
-    assert.ok(err instanceof DescopeError, String(err))
+  // Rejected by the server or the core's rules, then by a field of the wrong type.
+  const kinds = [DescopeError, DescopeError, TypeError, TypeError, TypeError]
+  errors.forEach((err, i) => {
+    assert.ok(err instanceof kinds[i], String(err))
     for (const text of [...renderings(err), err.stack]) {
       assert.ok(!text.includes(token), `token leaked in: ${text}`)
     }
+  })
+})
+
+test('token values with quotes and separators never show in errors, in part or whole', async () => {
+  // serde quotes values in its messages; a value containing `", ` once fooled the redaction.
+  const token = 'tok-head", "x\\"y\', expected a string, `sk-tail` \u0000 SECRET-END'
+  const parts = ['tok-head', 'x\\"y', 'sk-tail', 'SECRET-END', '\\u0000']
+  await emu.reset()
+  const client = new Client(emu.options())
+  const calls = [
+    [{ appId: 'slack', tenantId: 'T2a', accessTokenExpiry: token, accessToken: 'x' }],
+    [{ appId: 'slack', tenantId: 'T2a', scopes: token, accessToken: 'x' }],
+    [{ appId: 'slack', tenantId: 'T2a', accessToken: [token] }],
+    [{ appId: 'slack', tenantId: 'T2a', accessToken: 'x', scopes: ['ok', { token }] }],
+    [{ appId: 'slack', tenantId: 'T2a', accessToken: 'x' }, { appId: 'slack', tenantId: 'T2b', refreshToken: { [token]: 1 } }],
+    [{ appId: 'slack', tenantId: 'T2a', accessToken: token, accessTokenType: 5 }],
+  ]
+  for (const tokens of calls) {
+    const err = await client.batchUploadTenantTokens(tokens).catch((e) => e)
+    assert.ok(err instanceof TypeError, String(err))
+    assert.match(err.message, /^tokens\[\d\]\.\w+/, 'the message names the item and the field')
+    for (const text of [...renderings(err), err.stack]) {
+      for (const part of parts) assert.ok(!text.includes(part), `${part} leaked in: ${text}`)
+    }
   }
+  const err = await client.createDcrTemplate({ name: 'x', tags: token }).catch((e) => e)
+  assert.ok(err instanceof TypeError)
+  assert.equal(err.message, 'template.tags: expected an array, not a string')
+  const journal = await emu.journal()
+  assert.deepEqual(journal.filter((r) => r.path !== '/v1/mgmt/license'), [], 'nothing was sent')
 })
