@@ -10,6 +10,9 @@
 //!   `{"op":"run","seconds":2.0,"concurrency":8}` runs `concurrency` tasks that rotate the
 //!   key in a loop until `seconds` have passed, and answers
 //!   `{"calls","errors","firstError","elapsed","p50Ms","p99Ms"}`; `{"op":"quit"}` (or EOF) exits.
+//!   With `"mode":"block_on"`, `concurrency` OS threads make blocking calls instead
+//!   (`runtime::block_on` per call, as `BlockingClient` and the Python sync and C bindings
+//!   do); `"mode":"spawn_wait"` spawns each call on the runtime and blocks on its result.
 //! - `batch COUNT`: after a one-token warm-up upload, uploads COUNT tenant tokens in one call and prints
 //!   `{"count","wallMs","maxRssKb","rssBeforeKb"}` (peak RSS from `/proc/self/status`).
 //! - `construct COUNT`: builds COUNT clients and prints `{"count","medianMs","firstMs"}`,
@@ -98,7 +101,14 @@ fn serve(target: &Target) {
             Some("run") => {
                 let seconds = cmd["seconds"].as_f64().unwrap_or(1.0);
                 let concurrency = cmd["concurrency"].as_u64().unwrap_or(1).max(1) as usize;
-                run(&client, &target.key_id, Duration::from_secs_f64(seconds), concurrency)
+                let duration = Duration::from_secs_f64(seconds);
+                match cmd["mode"].as_str().unwrap_or("tasks") {
+                    "tasks" => run(&client, &target.key_id, duration, concurrency),
+                    mode @ ("block_on" | "spawn_wait") => {
+                        run_threads(&client, &target.key_id, duration, concurrency, mode == "spawn_wait")
+                    }
+                    other => serde_json::json!({ "error": format!("unknown mode {other:?}") }),
+                }
             }
             Some("quit") => break,
             other => serde_json::json!({ "error": format!("unknown op {other:?}") }),
@@ -155,6 +165,75 @@ fn run(client: &Client, key_id: &str, duration: Duration, concurrency: usize) ->
             "p50Ms": percentile(&latencies, 0.50),
             "p99Ms": percentile(&latencies, 0.99),
         })
+    })
+}
+
+/// Runs `threads` OS threads sharing the client, each making blocking calls back to back
+/// until `duration` passes: the model of the Python sync and C bindings. Each call is
+/// either `runtime::block_on` on the calling thread (what `BlockingClient` does) or, with
+/// `spawn_wait`, spawned on the runtime while the calling thread waits for its result.
+fn run_threads(
+    client: &Client,
+    key_id: &str,
+    duration: Duration,
+    threads: usize,
+    spawn_wait: bool,
+) -> serde_json::Value {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut latencies = Vec::with_capacity(16_384);
+                    let mut errors = 0u64;
+                    let mut first_error = None;
+                    while Instant::now() < deadline && errors < 100 {
+                        let t = Instant::now();
+                        let result = if spawn_wait {
+                            let client = client.clone();
+                            let id = key_id.to_string();
+                            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                            runtime::spawn(async move {
+                                let _ = tx.send(client.rotate_access_key(&id).await);
+                            });
+                            rx.recv().expect("the spawned call vanished")
+                        } else {
+                            runtime::block_on(client.rotate_access_key(key_id))
+                        };
+                        match result {
+                            Ok(_) => latencies.push(t.elapsed().as_secs_f64() * 1000.0),
+                            Err(e) => {
+                                errors += 1;
+                                first_error.get_or_insert_with(|| e.to_string());
+                            }
+                        }
+                    }
+                    (latencies, errors, first_error)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a bench thread panicked")).collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    for (l, e, f) in results {
+        latencies.extend(l);
+        errors += e;
+        if first_error.is_none() {
+            first_error = f;
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "calls": latencies.len(),
+        "errors": errors,
+        "firstError": first_error,
+        "elapsed": elapsed,
+        "p50Ms": percentile(&latencies, 0.50),
+        "p99Ms": percentile(&latencies, 0.99),
     })
 }
 
