@@ -153,6 +153,29 @@ export declare class DescopeError extends Error {
 }
 
 /**
+ * What `rotateAccessKey` resolves to: the key's metadata and its new secret.
+ *
+ * The secret stays in native memory (zeroized when the object is garbage collected) until
+ * `cleartext` is read. `console.log`, `util.inspect`, `JSON.stringify`, spreading and
+ * `Object.keys` never show it.
+ */
+export declare class RotatedAccessKey {
+  /** Not for use: instances come from `Client.rotateAccessKey`. */
+  private constructor()
+  /**
+   * The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
+   * rotation except for its secret. Each read returns a new plain object.
+   */
+  get key(): AccessKey
+  /** The new secret, shown once: store it now. The previous secret no longer works. */
+  get cleartext(): string
+  /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
+  toJSON(): { key: AccessKey; cleartext: '[REDACTED]' }
+  /** A short description with the secret masked. */
+  toString(): string
+}
+
+/**
  * A Descope Management API client. Construction does no I/O; calls share one
  * connection pool and run on the core's runtime, never blocking the event loop.
  */
@@ -183,27 +206,6 @@ export declare class Client {
    * reached the server (that could create a duplicate): such a failure is `OUTCOME_UNKNOWN`.
    */
   createDcrTemplate(template: NewDcrTemplate): Promise<DcrTemplate>
-}
-
-/**
- * What `rotateAccessKey` resolves to: the key's metadata and its new secret.
- *
- * The secret stays in native memory (zeroized when the object is garbage collected) until
- * `cleartext` is read. `console.log`, `util.inspect`, `JSON.stringify`, spreading and
- * `Object.keys` never show it.
- */
-export declare class RotatedAccessKey {
-  /**
-   * The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
-   * rotation except for its secret. Each read returns a new plain object.
-   */
-  get key(): AccessKey
-  /** The new secret, shown once: store it now. The previous secret no longer works. */
-  get cleartext(): string
-  /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
-  toJSON(): { key: AccessKey; cleartext: '[REDACTED]' }
-  /** A short description with the secret masked. */
-  toString(): string
 }
 
 /** Every error code string, in the core's fixed order. */

@@ -152,7 +152,7 @@ class Client {
    */
   async rotateAccessKey(id) {
     try {
-      return await this.#native.rotateAccessKey(id)
+      return new RotatedAccessKey(CONSTRUCT, await this.#native.rotateAccessKey(id))
     } catch (err) {
       throw toPublicError(err)
     }
@@ -165,7 +165,14 @@ class Client {
    */
   async batchUploadTenantTokens(tokens) {
     try {
-      await this.#native.batchUploadTenantTokens(tokens)
+      // V8's JSON serializer plus one parse in Rust is far cheaper than reading the array
+      // property by property through napi; anything but plain JSON data takes the
+      // property-by-property path, whose errors (TypeError naming item and field) it keeps.
+      if (isJsonTokenArray(tokens)) {
+        await this.#native.batchUploadTenantTokensJson(JSON.stringify(tokens), tokens)
+      } else {
+        await this.#native.batchUploadTenantTokens(tokens)
+      }
     } catch (err) {
       throw toPublicError(err)
     }
@@ -191,18 +198,85 @@ class Client {
   }
 }
 
-const RotatedAccessKey = native.RotatedAccessKey
+/** Guards the `RotatedAccessKey` constructor: only this module creates them. */
+const CONSTRUCT = Symbol('RotatedAccessKey')
 
-// The addon's class keeps the secret in native memory and exposes it through the
-// `cleartext` getter only; console.log / util.inspect show it masked.
-Object.defineProperty(RotatedAccessKey.prototype, INSPECT, {
-  value: function inspectRotatedAccessKey(depth, options, inspect) {
+/**
+ * What `rotateAccessKey` resolves to: the key's metadata and its new secret.
+ *
+ * The secret stays in native memory (zeroized when the object is garbage collected) until
+ * `cleartext` is read. `console.log`, `util.inspect`, `JSON.stringify`, spreading and
+ * `Object.keys` never show it.
+ */
+class RotatedAccessKey {
+  /** The addon's opaque handle on the result (the secret stays native). */
+  #native
+
+  /** Not for use: instances come from `Client.rotateAccessKey`. */
+  constructor(token, handle) {
+    if (token !== CONSTRUCT) throw new TypeError('RotatedAccessKey objects are created by Client.rotateAccessKey')
+    this.#native = handle
+  }
+
+  /**
+   * The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
+   * rotation except for its secret. Each read returns a new plain object.
+   */
+  get key() {
+    return native.rotatedAccessKeyKey(this.#native)
+  }
+
+  /** The new secret, shown once: store it now. The previous secret no longer works. */
+  get cleartext() {
+    return native.rotatedAccessKeyCleartext(this.#native)
+  }
+
+  /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
+  toJSON() {
+    return { key: this.key, cleartext: '[REDACTED]' }
+  }
+
+  /** A short description with the secret masked. */
+  toString() {
+    return `RotatedAccessKey(id=${native.rotatedAccessKeyId(this.#native)}, cleartext=[REDACTED])`
+  }
+
+  /** Shows the metadata, with the secret masked. */
+  [INSPECT](depth, options, inspect) {
     const shown = { key: this.key, cleartext: '[REDACTED]' }
     return `RotatedAccessKey ${inspect ? inspect(shown, options) : JSON.stringify(shown)}`
-  },
-  writable: true,
-  configurable: true,
-  enumerable: false,
-})
+  }
+}
+
+/** A JSON value that `JSON.stringify` writes exactly as napi would read it. */
+function isJsonScalar(v) {
+  return typeof v === 'string' || typeof v === 'boolean' || v === null || (typeof v === 'number' && Number.isFinite(v))
+}
+
+/**
+ * Whether `tokens` is an array of plain objects whose fields are JSON scalars or arrays of
+ * them: then `JSON.stringify(tokens)` carries exactly what the addon would read from the
+ * array itself (no `toJSON`, inherited, function, symbol, bigint or undefined values, holes
+ * or non-finite numbers, which JSON would silently change).
+ */
+function isJsonTokenArray(tokens) {
+  if (!Array.isArray(tokens) || Object.getPrototypeOf(tokens) !== Array.prototype) return false
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]
+    if (t === null || typeof t !== 'object') return false
+    const proto = Object.getPrototypeOf(t)
+    if (proto !== Object.prototype && proto !== null) return false
+    for (const k in t) {
+      if (!Object.hasOwn(t, k)) return false
+      const v = t[k]
+      if (isJsonScalar(v)) continue
+      if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return false
+      for (let j = 0; j < v.length; j++) {
+        if (!isJsonScalar(v[j])) return false
+      }
+    }
+  }
+  return true
+}
 
 module.exports = { Client, DescopeError, ErrorCode, RotatedAccessKey, errorCodes: native.errorCodes }

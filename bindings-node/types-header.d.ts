@@ -151,3 +151,26 @@ export declare class DescopeError extends Error {
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */
   get outcomeUnknown(): boolean
 }
+
+/**
+ * What `rotateAccessKey` resolves to: the key's metadata and its new secret.
+ *
+ * The secret stays in native memory (zeroized when the object is garbage collected) until
+ * `cleartext` is read. `console.log`, `util.inspect`, `JSON.stringify`, spreading and
+ * `Object.keys` never show it.
+ */
+export declare class RotatedAccessKey {
+  /** Not for use: instances come from `Client.rotateAccessKey`. */
+  private constructor()
+  /**
+   * The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
+   * rotation except for its secret. Each read returns a new plain object.
+   */
+  get key(): AccessKey
+  /** The new secret, shown once: store it now. The previous secret no longer works. */
+  get cleartext(): string
+  /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
+  toJSON(): { key: AccessKey; cleartext: '[REDACTED]' }
+  /** A short description with the secret masked. */
+  toString(): string
+}

@@ -160,6 +160,39 @@ pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantTok
         .collect()
 }
 
+/// Converts `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`), with
+/// exactly the results of [`tenant_tokens`] on the array itself. `None` when `json` is not
+/// valid JSON for serde (V8 writes a lone surrogate as an escape serde refuses): the caller
+/// then converts the array.
+pub(crate) fn tenant_tokens_json(json: &str) -> Option<napi::Result<Vec<TenantToken>>> {
+    // Fast path: straight into the core's model.
+    if let Ok(tokens) = serde_json::from_str::<Vec<TenantToken>>(json) {
+        return Some(Ok(tokens));
+    }
+    // Invalid somewhere: redo it through `tenant_tokens` for its precise errors.
+    let mut value = serde_json::from_str::<Value>(json).ok()?;
+    big_integers_as_floats(&mut value);
+    Some(tenant_tokens(Some(value)))
+}
+
+/// JSON text holds whole numbers beyond `i64` as digits, which serde reads as `u64`; napi
+/// reads the same JavaScript number as a float. Makes them floats, as [`tenant_tokens`]
+/// sees them when converting the array itself.
+fn big_integers_as_floats(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64().filter(|&u| u > i64::MAX as u64) {
+                if let Some(f) = serde_json::Number::from_f64(u as f64) {
+                    *n = f;
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(big_integers_as_floats),
+        Value::Object(map) => map.values_mut().for_each(big_integers_as_floats),
+        _ => {}
+    }
+}
+
 /// Converts the argument of `createDcrTemplate`. Not an object, or a field of the wrong
 /// JSON type, is a `TypeError`; an unknown or invalid field is `INVALID_ARGUMENT`.
 pub(crate) fn new_dcr_template(template: Option<Value>) -> napi::Result<NewDcrTemplate> {
@@ -320,8 +353,8 @@ fn js_kind(kind: ValueType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::{
-        access_key_id, apply, new_dcr_template, tenant_tokens, whole_numbers_as_integers,
-        ClientOptions,
+        access_key_id, apply, new_dcr_template, tenant_tokens, tenant_tokens_json,
+        whole_numbers_as_integers, ClientOptions,
     };
     use descope_mgmt::Client;
     use napi::Status;
@@ -483,6 +516,42 @@ mod tests {
         }
         let (_, reason) = failure(new_dcr_template(Some(json!({"name": "x", "tags": secret}))));
         assert!(!reason.contains("SECRET"), "{reason}");
+    }
+
+    #[test]
+    fn json_tokens_convert_like_the_array_itself() {
+        let cases = [
+            json!([{"appId": "a", "tenantId": "t", "accessToken": "x", "accessTokenExpiry": 1767225600_i64,
+                "scopes": ["s"]}]),
+            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 5_000_000_000_i64}]),
+            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 10_000_000_000_000_000_000_u64}]),
+            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}]),
+            json!([{"appId": "a", "tenantId": "t", "scopes": ["ok", 5]}]),
+            json!([{"appId": "a", "tenantId": "t"}, {"appId": "a", "tenantId": "t", "token": "x"}]),
+            json!([{"appId": null, "tenantId": "t"}]),
+            json!([{"tenantId": "t"}]),
+            json!([1]),
+        ];
+        for case in cases {
+            let text = case.to_string();
+            let via_json = tenant_tokens_json(&text).expect("valid JSON");
+            // What napi hands `tenant_tokens`: the same numbers, big ones as floats.
+            let mut napi_like = case.clone();
+            super::big_integers_as_floats(&mut napi_like);
+            let direct = tenant_tokens(Some(napi_like));
+            match (via_json, direct) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(
+                        (a.status, a.reason.clone()),
+                        (b.status, b.reason.clone()),
+                        "{text}"
+                    )
+                }
+                (a, b) => panic!("{text}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+        assert!(tenant_tokens_json(r#"[{"appId": "\ud800", "tenantId": "t"}]"#).is_none());
     }
 
     /// A builder that never reads the environment, for option tests.

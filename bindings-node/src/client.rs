@@ -1,13 +1,13 @@
 //! `Client`: the three Management API calls, each returning a promise.
 
-use napi::bindgen_prelude::{Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::arguments;
 use crate::promise::spawn_call;
-use crate::rotated_access_key::RotatedAccessKey;
+use crate::rotated_access_key::RotatedExternal;
 
 /// A Descope Management API client. Construction does no I/O; calls share one
 /// connection pool and run on the core's runtime, never blocking the event loop.
@@ -61,7 +61,7 @@ impl Client {
         spawn_call(
             env,
             async move { client.rotate_access_key(&id).await },
-            |rotated| Ok(RotatedAccessKey::from(rotated)),
+            |rotated| Ok(RotatedExternal::new(rotated)),
         )
     }
 
@@ -79,6 +79,33 @@ impl Client {
         tokens: Option<Value>,
     ) -> Result<Object<'env>> {
         let tokens = arguments::tenant_tokens(tokens)?;
+        let client = self.inner.clone();
+        spawn_call(
+            env,
+            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            |()| Ok(()),
+        )
+    }
+
+    /// `batchUploadTenantTokens` for `index.js`: `json` is `JSON.stringify(tokens)`, made
+    /// by V8's serializer once `index.js` checked that `tokens` is an array of plain objects
+    /// holding only JSON values. Parsing it is much cheaper than reading the array property
+    /// by property. Errors are the same as `batchUploadTenantTokens`'s; if `json` cannot be
+    /// parsed (a string with a lone surrogate), `tokens` is converted the usual way.
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn batch_upload_tenant_tokens_json<'env>(
+        &self,
+        env: &'env Env,
+        json: String,
+        tokens: Unknown<'_>,
+    ) -> Result<Object<'env>> {
+        let tokens = match arguments::tenant_tokens_json(&json) {
+            Some(converted) => converted?,
+            // SAFETY: `tokens` is a live value of this call's environment.
+            None => arguments::tenant_tokens(unsafe {
+                <Option<Value> as FromNapiValue>::from_napi_value(env.raw(), tokens.raw())
+            }?)?,
+        };
         let client = self.inner.clone();
         spawn_call(
             env,

@@ -21,4 +21,6 @@ mod rotated_access_key;
 
 pub use client::Client;
 pub use errors::error_codes;
-pub use rotated_access_key::RotatedAccessKey;
+pub use rotated_access_key::{
+    rotated_access_key_cleartext, rotated_access_key_id, rotated_access_key_key,
+};

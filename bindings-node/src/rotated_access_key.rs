@@ -1,55 +1,33 @@
-//! `RotatedAccessKey`: a rotation's result, whose new secret is only shown when read.
+//! The native half of `RotatedAccessKey`, a rotation's result whose new secret is only shown
+//! when read.
+//!
+//! A rotation resolves with an opaque napi external that owns the core's result: the secret
+//! stays in native memory (zeroized when the external is garbage collected). `index.js`
+//! wraps it in its `RotatedAccessKey` class (declared in `types-header.d.ts`), whose
+//! getters read the metadata and the secret through the functions below. An external plus a
+//! JavaScript wrapper is much cheaper to create per call than a napi class instance.
 
+use napi::bindgen_prelude::External;
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-/// What `rotateAccessKey` resolves to: the key's metadata and its new secret.
-///
-/// The secret stays in native memory (zeroized when the object is garbage collected) until
-/// `cleartext` is read. `console.log`, `util.inspect`, `JSON.stringify`, spreading and
-/// `Object.keys` never show it.
-#[napi]
-pub struct RotatedAccessKey {
-    inner: descope_mgmt::RotatedAccessKey,
+/// The result of a rotation as the addon hands it to `index.js`.
+pub(crate) type RotatedExternal = External<descope_mgmt::RotatedAccessKey>;
+
+/// The rotated key's metadata (wire camelCase, unknown fields kept), as a new plain object.
+#[napi(catch_unwind, skip_typescript)]
+pub fn rotated_access_key_key(rotated: &RotatedExternal) -> Value {
+    rotated.key.to_json()
 }
 
-impl From<descope_mgmt::RotatedAccessKey> for RotatedAccessKey {
-    fn from(inner: descope_mgmt::RotatedAccessKey) -> Self {
-        RotatedAccessKey { inner }
-    }
+/// The rotated key's id, for `toString`.
+#[napi(catch_unwind, skip_typescript)]
+pub fn rotated_access_key_id(rotated: &RotatedExternal) -> String {
+    rotated.key.id.clone()
 }
 
-#[napi]
-impl RotatedAccessKey {
-    /// The rotated key's metadata (wire camelCase, unknown fields kept); unchanged by the
-    /// rotation except for its secret. Each read returns a new plain object.
-    #[napi(getter, catch_unwind, ts_return_type = "AccessKey")]
-    pub fn key(&self) -> Value {
-        self.inner.key.to_json()
-    }
-
-    /// The new secret, shown once: store it now. The previous secret no longer works.
-    #[napi(getter, catch_unwind)]
-    pub fn cleartext(&self) -> String {
-        self.inner.cleartext.expose().to_owned()
-    }
-
-    /// The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`.
-    #[napi(
-        catch_unwind,
-        js_name = "toJSON",
-        ts_return_type = "{ key: AccessKey; cleartext: '[REDACTED]' }"
-    )]
-    pub fn to_json(&self) -> Value {
-        json!({ "key": self.inner.key.to_json(), "cleartext": "[REDACTED]" })
-    }
-
-    /// A short description with the secret masked.
-    #[napi(catch_unwind, js_name = "toString")]
-    pub fn to_display_string(&self) -> String {
-        format!(
-            "RotatedAccessKey(id={}, cleartext=[REDACTED])",
-            self.inner.key.id
-        )
-    }
+/// The new secret, shown once.
+#[napi(catch_unwind, skip_typescript)]
+pub fn rotated_access_key_cleartext(rotated: &RotatedExternal) -> String {
+    rotated.cleartext.expose().to_owned()
 }

@@ -101,6 +101,22 @@ test('batchUploadTenantTokens rejects a field of the wrong type with a TypeError
   }
 })
 
+test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any other array', async () => {
+  // A lone surrogate (JSON.stringify escapes it, serde refuses the escape), a class instance
+  // and a null-prototype object all take the property-by-property path.
+  class Token {
+    constructor() {
+      Object.assign(this, { appId: 'slack', tenantId: 'T2json', accessToken: 'x' })
+    }
+  }
+  const bare = Object.assign(Object.create(null), { appId: 'slack', tenantId: 'T2json3', accessToken: 'y' })
+  await client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2json2', accessToken: 'lone \ud800' }])
+  await client.batchUploadTenantTokens([new Token(), bare])
+  const wrong = await rejection(client.batchUploadTenantTokens([new Token(), { ...bare, accessToken: 5 }]))
+  assert.equal(wrong.message, 'tokens[1].accessToken: expected a string, not a number')
+  await emu.reset()
+})
+
 test('batchUploadTenantTokens rejects unknown fields and rule violations with INVALID_ARGUMENT', async () => {
   const cases = [
     [{ appId: 'slack', tenantId: 'T2a', refresh_token: 'x' }, /^INVALID_ARGUMENT: tokens\[0\]: unknown field `refresh_token`/],
