@@ -1,19 +1,17 @@
 //! `Client` (blocking, releases the GIL while waiting) and `AsyncClient` (asyncio
 //! coroutines), both running the core's futures on its one shared, fork-aware runtime.
 
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::task::{Context, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+use std::time::Duration;
 
 use descope_mgmt::{runtime, Client, ErrorCode, NewDcrTemplate, Secret};
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
+use crate::asyncio_bridge::AsyncCall;
 use crate::errors::{raise, to_pyerr};
 use crate::models::{session_settings_from_any, PyDcrTemplate, PyRotatedAccessKey, TokenList};
 
@@ -157,60 +155,16 @@ async fn interruptible<F: Future>(fut: F) -> Result<F::Output, PyErr> {
     }
 }
 
-/// Aborts a spawned call when the awaiting coroutine is cancelled or dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Set by an `atexit` hook: from then on, runtime threads never call into Python.
+/// Set by an `atexit` hook: from then on, a blocking call stops checking for signals, so
+/// a (daemon) thread still waiting in one never takes the GIL while Python finalizes.
+/// (Runtime threads never call into Python at all: async results reach the event loop
+/// through [`crate::asyncio_bridge`].)
 static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
-/// Runtime threads currently waking an asyncio coroutine (which needs the GIL).
-static WAKING: AtomicUsize = AtomicUsize::new(0);
 
-/// Forwards a runtime thread's wake-up to the coroutine's (GIL-taking) waker, unless the
-/// interpreter is shutting down. A thread that takes the GIL while Python finalizes is
-/// terminated mid-call, which would crash the process: the `atexit` hook
-/// ([`shutdown_hook`]) stops new wake-ups and waits for running ones first.
-#[derive(Default)]
-struct GuardedWaker {
-    target: Mutex<Option<Waker>>,
-}
-
-impl Wake for GuardedWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if SHUTTING_DOWN.load(Ordering::SeqCst) {
-            return;
-        }
-        WAKING.fetch_add(1, Ordering::SeqCst);
-        if !SHUTTING_DOWN.load(Ordering::SeqCst) {
-            let target = self.target.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(w) = target {
-                w.wake();
-            }
-        }
-        WAKING.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// `atexit` hook registered by the first client: stops runtime threads from
-/// calling into Python and waits (GIL released, at most 2 s) for those already doing so.
+/// `atexit` hook registered by the first client (see [`SHUTTING_DOWN`]).
 #[pyfunction]
-fn shutdown_hook(py: Python<'_>) {
+fn shutdown_hook() {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
-    py.detach(|| {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while WAKING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
 }
 
 fn register_shutdown_hook(py: Python<'_>) -> PyResult<()> {
@@ -224,26 +178,17 @@ fn register_shutdown_hook(py: Python<'_>) -> PyResult<()> {
         .map(|_| ())
 }
 
-/// Spawns a core future on the shared runtime and awaits it from an asyncio coroutine:
-/// the event loop only sees a pending future until the runtime wakes it.
-async fn run<T: Send + 'static>(
-    fut: impl Future<Output = descope_mgmt::Result<T>> + Send + 'static,
-) -> PyResult<T> {
-    let mut task = AbortOnDrop(runtime::spawn(fut));
-    let guard = Arc::new(GuardedWaker::default());
-    let joined = poll_fn(|cx| {
-        *guard.target.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
-        let waker = Waker::from(guard.clone());
-        Pin::new(&mut task.0).poll(&mut Context::from_waker(&waker))
-    })
-    .await;
-    match joined {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Python::attach(|py| to_pyerr(py, &e))),
-        Err(join) => Err(PyRuntimeError::new_err(format!(
-            "descope_mgmt internal error: the call did not complete ({join})"
-        ))),
-    }
+/// Python objects of call results, converted on the event loop's thread.
+fn rotated_to_py(py: Python<'_>, v: descope_mgmt::RotatedAccessKey) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, PyRotatedAccessKey(v))?.into_any())
+}
+
+fn template_to_py(py: Python<'_>, v: descope_mgmt::DcrTemplate) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, PyDcrTemplate(v))?.into_any())
+}
+
+fn none_to_py(py: Python<'_>, (): ()) -> PyResult<Py<PyAny>> {
+    Ok(py.None())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -388,54 +333,68 @@ client_class! {
 // ---------------------------------------------------------------------------------------
 
 client_class! {
-    /// The asyncio flavour of [`PyClient`]: the same methods, as coroutines. The calls run
-    /// on the library's own runtime threads, so the event loop keeps running meanwhile.
+    /// The asyncio flavour of [`PyClient`]: the same methods, returning awaitables that
+    /// behave as coroutines. The calls run on the library's own runtime threads, so the
+    /// event loop keeps running meanwhile; results are handed back to the loop's thread in
+    /// batches (see [`crate::asyncio_bridge`]).
     /// Usable as an async context manager.
     "AsyncClient": PyAsyncClient;
 
-    /// Rotates an access key (see `Client.rotate_access_key`).
-    async fn rotate_access_key(&self, id: String) -> PyResult<PyRotatedAccessKey> {
-        let client = Python::attach(|py| self.0.get(py))?;
-        run(async move { client.rotate_access_key(&id).await })
-            .await
-            .map(PyRotatedAccessKey)
+    /// Rotates an access key (see `Client.rotate_access_key`). Returns an awaitable.
+    fn rotate_access_key(&self, py: Python<'_>, id: String) -> AsyncCall {
+        match self.0.get(py) {
+            Ok(client) => AsyncCall::new(
+                move || async move { client.rotate_access_key(&id).await },
+                rotated_to_py,
+            ),
+            Err(e) => AsyncCall::failed(e),
+        }
     }
 
     /// Uploads tenant OAuth tokens, all or nothing (see `Client.batch_upload_tenant_tokens`).
-    async fn batch_upload_tenant_tokens(&self, tokens: TokenList) -> PyResult<()> {
-        let client = Python::attach(|py| self.0.get(py))?;
+    /// Returns an awaitable.
+    fn batch_upload_tenant_tokens(&self, py: Python<'_>, tokens: TokenList) -> AsyncCall {
         let tokens = tokens.0;
-        run(async move { client.batch_upload_tenant_tokens(&tokens).await }).await
+        match self.0.get(py) {
+            Ok(client) => AsyncCall::new(
+                move || async move { client.batch_upload_tenant_tokens(&tokens).await },
+                none_to_py,
+            ),
+            Err(e) => AsyncCall::failed(e),
+        }
     }
 
     /// Creates a dynamic registration template (see `Client.create_dcr_template`).
+    /// Returns an awaitable.
     #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
     #[allow(clippy::too_many_arguments)]
-    async fn create_dcr_template(
+    fn create_dcr_template(
         &self,
+        py: Python<'_>,
         name: String,
         description: Option<String>,
         login_page_url: Option<String>,
-        session_settings: Option<Py<PyAny>>,
+        session_settings: Option<&Bound<'_, PyAny>>,
         skip_consent_screen: Option<bool>,
         force_add_all_authorization_info: Option<bool>,
         tags: Option<Vec<String>>,
-    ) -> PyResult<PyDcrTemplate> {
-        let (client, template) = Python::attach(|py| -> PyResult<_> {
-            let template = new_template(
-                name,
-                description,
-                login_page_url,
-                session_settings.as_ref().map(|s| s.bind(py)),
-                skip_consent_screen,
-                force_add_all_authorization_info,
-                tags,
-            )?;
-            Ok((self.0.get(py)?, template))
-        })?;
-        run(async move { client.create_dcr_template(&template).await })
-            .await
-            .map(PyDcrTemplate)
+    ) -> AsyncCall {
+        let template = new_template(
+            name,
+            description,
+            login_page_url,
+            session_settings,
+            skip_consent_screen,
+            force_add_all_authorization_info,
+            tags,
+        );
+        match template.and_then(|t| Ok((self.0.get(py)?, t))) {
+            Ok((client, template)) => AsyncCall::new(
+                move || async move { client.create_dcr_template(&template).await },
+                template_to_py,
+            ),
+            Err(e) => AsyncCall::failed(e),
+        }
     }
 
     async fn __aenter__(slf: Py<Self>) -> Py<Self> {

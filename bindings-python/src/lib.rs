@@ -3,9 +3,11 @@
 //! A thin layer over the `descope-mgmt` core: it converts arguments and results, raises
 //! the pure-Python exceptions of `descope_mgmt.errors`, and runs every call on the core's
 //! one shared, fork-aware tokio runtime (blocking calls release the GIL; `AsyncClient`
-//! methods are asyncio coroutines that await a task spawned on that runtime).
+//! methods return coroutine-like awaitables whose results reach the event loop through a
+//! per-loop completion queue, see `asyncio_bridge`).
 //! The public API is re-exported by `descope_mgmt/__init__.py`; stubs are in `_native.pyi`.
 
+mod asyncio_bridge;
 mod client;
 mod convert;
 mod errors;

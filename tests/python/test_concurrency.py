@@ -138,6 +138,114 @@ def test_async_cancellation(emu: Emulator) -> None:
     asyncio.run(main())
 
 
+def test_cancelling_a_task_is_clean_and_reports_nothing_to_the_loop(emu: Emulator) -> None:
+    slow_rotate(emu)
+
+    async def main() -> list[dict[str, object]]:
+        loop = asyncio.get_running_loop()
+        reported: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
+        client = dm.AsyncClient(**emu.client_kwargs())
+        task = asyncio.ensure_future(client.rotate_access_key("K2active"))
+        await asyncio.sleep(0.2)
+        t0 = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - t0 < 0.5
+        # An un-awaited call and a call closed after starting do nothing and leak nothing.
+        client.rotate_access_key("K2active")
+        started = client.rotate_access_key("K2active")
+        started.send(None)
+        started.close()
+        # Let any late outcome of the aborted calls reach the loop.
+        await asyncio.sleep(0.1)
+        assert (await client.rotate_access_key("K2active2")).key.id == "K2active2"
+        return reported
+
+    assert asyncio.run(main()) == []
+
+
+def test_many_concurrent_async_calls_all_settle(emu: Emulator) -> None:
+    async def main() -> None:
+        client = dm.AsyncClient(**emu.client_kwargs())
+        names = [f"many-{i}" for i in range(200)]
+        results = await asyncio.gather(*(client.create_dcr_template(n) for n in names))
+        assert [t.name for t in results] == names
+        errors = await asyncio.gather(
+            *(client.rotate_access_key("K2nope") for _ in range(50)), return_exceptions=True
+        )
+        assert all(isinstance(e, dm.NotFoundError) for e in errors)
+
+    asyncio.run(main())
+
+
+def test_async_calls_on_loops_in_several_threads(emu: Emulator) -> None:
+    client = dm.AsyncClient(**emu.client_kwargs())
+    failures: list[BaseException] = []
+
+    async def work(i: int) -> None:
+        for j in range(10):
+            t = await client.create_dcr_template(f"thread-{i}-{j}")
+            assert t.name == f"thread-{i}-{j}"
+
+    def run(i: int) -> None:
+        try:
+            asyncio.run(work(i))
+        except BaseException as e:  # pragma: no cover - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not failures
+    assert len(emu.created_templates()) == 40
+
+
+def test_a_call_needs_a_running_loop_and_is_awaited_once(emu: Emulator) -> None:
+    client = dm.AsyncClient(**emu.client_kwargs())
+    call = client.rotate_access_key("K2active")
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        call.send(None)
+
+    async def twice() -> None:
+        c = client.rotate_access_key("K2active")
+        await c
+        with pytest.raises(RuntimeError):
+            await c
+
+    asyncio.run(twice())
+
+
+def test_a_closed_async_client_raises_from_await(emu: Emulator) -> None:
+    client = dm.AsyncClient(**emu.client_kwargs())
+    client.close()
+    call = client.rotate_access_key("K2active")  # no error yet
+    with pytest.raises(dm.ConfigError):
+        asyncio.run(call)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_event_loops_do_not_leak_file_descriptors(emu: Emulator) -> None:
+    import gc
+
+    client = dm.AsyncClient(**emu.client_kwargs())
+
+    def one_loop() -> None:
+        assert asyncio.run(client.rotate_access_key("K2active")).key.id == "K2active"
+
+    one_loop()
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):
+        one_loop()
+        gc.collect()
+    after = len(os.listdir("/proc/self/fd"))
+    assert after - before <= 3, f"{after - before} file descriptors leaked over 30 event loops"
+
+
 def test_async_errors_are_raised_from_await(emu: Emulator) -> None:
     async def main() -> None:
         client = dm.AsyncClient(**emu.client_kwargs())
@@ -206,9 +314,16 @@ def _child_async(emu: Emulator) -> int:
     return 0 if r.name == "from-child" else 3
 
 
-CHILD_SCENARIOS = {"sync": _child_sync, "async": _child_async}
+def _child_same_loop(emu: Emulator) -> int:
+    loop = PARENT_LOOP[0]
+    r = loop.run_until_complete(asyncio.wait_for(PARENT_ASYNC[0].rotate_access_key("K2active2"), 10))
+    return 0 if r.key.id == "K2active2" else 4
+
+
+CHILD_SCENARIOS = {"sync": _child_sync, "async": _child_async, "same_loop": _child_same_loop}
 PARENT_CLIENT: list[dm.Client] = []
 PARENT_ASYNC: list[dm.AsyncClient] = []
+PARENT_LOOP: list[asyncio.AbstractEventLoop] = []
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -227,6 +342,22 @@ def test_clients_work_in_a_forked_child(emu: Emulator) -> None:
     assert client.rotate_access_key("K2active").key.id == "K2active"
     names = [t["name"] for t in emu.created_templates()]
     assert names == ["in-parent", "from-child"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_an_event_loop_used_on_both_sides_of_a_fork_keeps_working_in_the_parent(emu: Emulator) -> None:
+    aclient = dm.AsyncClient(**emu.client_kwargs())
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(aclient.rotate_access_key("K2active")).key.id == "K2active"
+        PARENT_ASYNC[:] = [aclient]
+        PARENT_LOOP[:] = [loop]
+        assert _run_in_child("same_loop", emu) == 0
+        r = loop.run_until_complete(asyncio.wait_for(aclient.rotate_access_key("K2active"), 10))
+        assert r.key.id == "K2active"
+    finally:
+        loop.close()
 
 
 EXIT_SCENARIO = """

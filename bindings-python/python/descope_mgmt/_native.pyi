@@ -254,7 +254,8 @@ class Client(_ClientBase):
 
 @final
 class AsyncClient(_ClientBase):
-    """The asyncio client: the same methods as :class:`Client`, as coroutines."""
+    """The asyncio client: the same methods as :class:`Client`, as coroutines (awaitables
+    that asyncio treats as coroutines; nothing is sent until they are awaited)."""
 
     async def rotate_access_key(self, id: str) -> RotatedAccessKey: ...
     async def batch_upload_tenant_tokens(self, tokens: Iterable[_TokenInput]) -> None: ...
