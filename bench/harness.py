@@ -36,7 +36,7 @@ KEY_ID = "K2active2"
 # Settings per mode: seconds per measured rep, warm-up seconds, reps, fresh-process import
 # runs, batch size and reps, construction counts (ours, Python SDK, Node SDK).
 MODES = {
-    "full": dict(seconds=1.5, warmup=3.0, reps=7, import_runs=21, batch_count=10_000, batch_reps=3,
+    "full": dict(seconds=1.5, warmup=3.0, reps=9, import_runs=21, batch_count=10_000, batch_reps=3,
                  construct_reps=3, construct_ours=1000, construct_py_sdk=10, construct_node_sdk=200),
     "smoke": dict(seconds=0.2, warmup=0.2, reps=3, import_runs=3, batch_count=500, batch_reps=1,
                   construct_reps=1, construct_ours=10, construct_py_sdk=2, construct_node_sdk=5),
