@@ -33,7 +33,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     rm -rf "$VENV"
     if command -v apt-get >/dev/null 2>&1; then
       SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-      $SUDO apt-get install -y -qq python3-venv >/dev/null 2>&1 || true
+      { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; } >/dev/null 2>&1 || true
     fi
     if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
       rm -rf "$VENV"

@@ -504,7 +504,7 @@ mod tests {
             .build()
             .unwrap();
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("topsecret"), "{dbg}");
+        assert!(!dbg.contains("topsecret"), "Debug output shows the management key");
         assert!(dbg.contains("P2x"));
     }
 }

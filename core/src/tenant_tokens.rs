@@ -255,7 +255,7 @@ mod tests {
             assert!(m.contains(&format!("tokens[{i}]")), "{m}");
         }
         assert!(!m.contains("tokens[6]"));
-        assert!(!m.contains("secret-a") && !m.contains("secret-r"), "{m}");
+        assert!(!m.contains("secret-a") && !m.contains("secret-r"), "the message quotes a token");
     }
 
     #[test]
