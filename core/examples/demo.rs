@@ -23,11 +23,10 @@ async fn run() -> descope_mgmt::Result<()> {
     let rotated = client.rotate_access_key(&key_id).await?;
     let secret = rotated.cleartext.expose();
     println!(
-        "[rust] rotate_access_key({key_id}): key={} name={:?} status={} cleartext={}… ({} chars)",
+        "[rust] rotate_access_key({key_id}): key={} name={:?} status={} new secret of {} chars (not printed; store it now)",
         rotated.key.id,
         rotated.key.name,
         rotated.key.status,
-        &secret[..secret.len().min(4)],
         secret.len()
     );
 

@@ -49,7 +49,7 @@ static void rotate(const descope_mgmt_client *client, const char *id) {
     for (size_t i = 0; i < descope_mgmt_rotated_key_role_names_count(key); i++)
         printf("  role: %s\n", descope_mgmt_rotated_key_role_name(key, i));
     /* The new secret is shown once: store it somewhere safe. Masked here. */
-    printf("  cleartext: %.4s... (%zu characters)\n", cleartext, strlen(cleartext));
+    printf("  cleartext: %zu characters, not printed (store it now)\n", strlen(cleartext));
     char *json = NULL;
     if (descope_mgmt_rotated_key_to_json(key, &json, NULL) == DESCOPE_MGMT_STATUS_OK) {
         printf("  key JSON: %s\n", json);

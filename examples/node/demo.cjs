@@ -11,7 +11,7 @@ async function main() {
 
   const rotated = await client.rotateAccessKey('K2active')
   console.log('rotated:', rotated) // cleartext masked
-  console.log(`new secret of ${rotated.key.id}: ${rotated.cleartext.slice(0, 4)}… (store it now)`)
+  console.log(`new secret of ${rotated.key.id}: ${rotated.cleartext.length} characters, not printed (store it now)`)
 
   await client.batchUploadTenantTokens([
     { appId: 'google-drive', tenantId: 'T2acme', refreshToken: '1//demo-refresh-token' },

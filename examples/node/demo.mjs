@@ -13,7 +13,7 @@ const rotated = await client.rotateAccessKey('K2active')
 console.log('rotated:', rotated)
 // ...and readable on purpose, to store it.
 const secret = rotated.cleartext
-console.log(`new secret of ${rotated.key.id}: ${secret.slice(0, 4)}… (${secret.length} characters; store it now)`)
+console.log(`new secret of ${rotated.key.id}: ${secret.length} characters, not printed (store it now)`)
 
 // 2. Upload two tenants' OAuth tokens, all or nothing.
 await client.batchUploadTenantTokens([

@@ -20,7 +20,7 @@ async def main() -> int:
         async with dm.AsyncClient() as client:
             rotated = await client.rotate_access_key(key_id)
             print(f"rotate_access_key: {rotated!r}")
-            print(f"  new secret for {rotated.key.id}: {rotated.cleartext[:4]}... ({len(rotated.cleartext)} chars)")
+            print(f"  new secret for {rotated.key.id}: <{len(rotated.cleartext)} chars, not printed>")
 
             upload = client.batch_upload_tenant_tokens(
                 [
