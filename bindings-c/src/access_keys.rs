@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 use crate::client::{client_arg, descope_mgmt_client};
 use crate::error::descope_mgmt_error;
 use crate::ffi::{
-    call_out, cstring, cstrings, free_box, guard, handle, json_out, nth_ptr, str_arg,
+    call_out, cstring, cstrings, free_box, guard, handle, json_out, nth_ptr, str_arg, Failure,
+    FfiResult,
 };
 use crate::status::descope_mgmt_status;
 
@@ -42,19 +43,21 @@ struct Tenant {
 }
 
 impl descope_mgmt_rotated_key {
-    fn new(rotated: dm::RotatedAccessKey) -> Self {
+    /// Fails with `DECODE` when the new secret holds a NUL byte: a C string cannot carry it,
+    /// and a silently altered secret would be worse than none.
+    fn new(rotated: dm::RotatedAccessKey) -> FfiResult<Self> {
         let key = rotated.key;
+        if rotated.cleartext.expose().as_bytes().contains(&0) {
+            return Err(Failure::Core(Box::new(dm::Error::new(
+                dm::ErrorCode::Decode,
+                "the key was rotated, but its new secret contains a NUL byte and cannot be returned as a C string; rotate it again from a client that accepts such secrets",
+            ))));
+        }
         let mut cleartext =
             Zeroizing::new(Vec::with_capacity(rotated.cleartext.expose().len() + 1));
-        cleartext.extend(
-            rotated
-                .cleartext
-                .expose()
-                .bytes()
-                .map(|b| if b == 0 { b'?' } else { b }),
-        );
+        cleartext.extend_from_slice(rotated.cleartext.expose().as_bytes());
         cleartext.push(0);
-        descope_mgmt_rotated_key {
+        Ok(descope_mgmt_rotated_key {
             id: cstring(&key.id),
             name: cstring(&key.name),
             status: cstring(&key.status),
@@ -75,7 +78,7 @@ impl descope_mgmt_rotated_key {
                 .collect(),
             cleartext,
             key,
-        }
+        })
     }
 }
 
@@ -96,7 +99,7 @@ pub extern "C" fn descope_mgmt_rotate_access_key(
     call_out(out, "out", err, || {
         let client = client_arg(client)?;
         let id = str_arg(id, "id")?;
-        Ok(descope_mgmt_rotated_key::new(client.rotate_access_key(id)?))
+        descope_mgmt_rotated_key::new(client.rotate_access_key(id)?)
     })
 }
 

@@ -11,7 +11,7 @@ use crate::client::{client_arg, descope_mgmt_client, DESCOPE_MGMT_UNSET};
 use crate::error::descope_mgmt_error;
 use crate::ffi::{
     call, call_out, cstring, cstrings, free_box, guard, handle, json_out, nth_ptr, opt_str_arg,
-    opt_str_array, str_arg, Failure, FfiResult,
+    opt_str_array, parse_json_arg, str_arg, Failure, FfiResult,
 };
 use crate::status::descope_mgmt_status;
 
@@ -96,11 +96,11 @@ fn convert(t: *const descope_mgmt_new_dcr_template) -> FfiResult<NewDcrTemplate>
     let session_settings = match opt_str_arg(t.session_settings_json, "tmpl.session_settings_json")?
     {
         None => None,
-        Some(json) => Some(serde_json::from_str::<SessionSettings>(json).map_err(|e| {
-            Failure::invalid(format!(
-                "tmpl.session_settings_json must be a JSON object with camelCase fields: {e}"
-            ))
-        })?),
+        Some(json) => Some(parse_json_arg::<SessionSettings>(
+            json,
+            "tmpl.session_settings_json",
+            "a JSON object with the wire's camelCase session settings fields",
+        )?),
     };
     Ok(NewDcrTemplate {
         name: opt_str_arg(t.name, "tmpl.name")?
@@ -185,11 +185,11 @@ pub extern "C" fn descope_mgmt_create_dcr_template_json(
 ) -> descope_mgmt_status {
     call_out(out, "out", err, || {
         let parsed = str_arg(template_json, "template_json").and_then(|json| {
-            serde_json::from_str::<NewDcrTemplate>(json).map_err(|e| {
-                Failure::invalid(format!(
-                    "template_json must be a JSON object with the wire's camelCase fields (name, description, loginPageURL, sessionSettings, skipConsentScreen, forceAddAllAuthorizationInfo, tags); nothing was sent: {e}"
-                ))
-            })
+            parse_json_arg::<NewDcrTemplate>(
+                json,
+                "template_json",
+                "a JSON object with the wire's camelCase fields (name, description, loginPageURL, sessionSettings, skipConsentScreen, forceAddAllAuthorizationInfo, tags)",
+            )
         });
         create(client, parsed)
     })

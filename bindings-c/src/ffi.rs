@@ -234,6 +234,27 @@ const _: () = {
     assert_send_sync::<descope_mgmt_error>();
 };
 
+/// Parses a JSON input argument into one of core's models. The error names `what` and
+/// explains the expected shape (`shape`), but never quotes a value, which may be a secret:
+/// serde's own text is kept only for unknown and missing fields, which name a field.
+pub(crate) fn parse_json_arg<T: serde::de::DeserializeOwned>(
+    json: &str,
+    what: &str,
+    shape: &str,
+) -> FfiResult<T> {
+    serde_json::from_str::<T>(json).map_err(|e| {
+        let text = e.to_string();
+        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
+            text
+        } else if e.is_syntax() || e.is_eof() {
+            format!("invalid JSON at line {}, column {}", e.line(), e.column())
+        } else {
+            format!("a value has the wrong type at line {}, column {}", e.line(), e.column())
+        };
+        Failure::invalid(format!("{what} must be {shape}; nothing was sent: {detail}"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,3 +304,4 @@ mod tests {
         assert_eq!(cstring("a\0b").to_str().unwrap(), "a\u{FFFD}b");
     }
 }
+

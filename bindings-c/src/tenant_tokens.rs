@@ -6,7 +6,7 @@ use dm::{Secret, TenantToken};
 
 use crate::client::{client_arg, descope_mgmt_client};
 use crate::error::descope_mgmt_error;
-use crate::ffi::{call, opt_str_arg, opt_str_array, str_arg, Failure, FfiResult};
+use crate::ffi::{call, opt_str_arg, opt_str_array, parse_json_arg, str_arg, Failure, FfiResult};
 use crate::status::descope_mgmt_status;
 
 /// One tenant's OAuth token for an outbound app, for `descope_mgmt_batch_upload_tenant_tokens`.
@@ -108,23 +108,11 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens(
 
 /// Parses the `_json` argument without ever quoting a value (it may hold a token).
 fn parse_tokens(json: &str) -> FfiResult<Vec<TenantToken>> {
-    serde_json::from_str::<Vec<TenantToken>>(json).map_err(|e| {
-        let text = e.to_string();
-        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
-            text
-        } else if e.is_syntax() || e.is_eof() {
-            format!("invalid JSON at line {}, column {}", e.line(), e.column())
-        } else {
-            format!(
-                "a value has the wrong type at line {}, column {} (strings for ids and tokens, an integer for accessTokenExpiry, an array of strings for scopes)",
-                e.line(),
-                e.column()
-            )
-        };
-        Failure::invalid(format!(
-            "tokens_json must be a JSON array of token objects with the wire's camelCase fields (appId, tenantId, refreshToken, accessToken, accessTokenExpiry, accessTokenType, scopes, externalIdentifier, idToken, grantedBy); nothing was sent: {detail}"
-        ))
-    })
+    parse_json_arg(
+        json,
+        "tokens_json",
+        "a JSON array of token objects with the wire's camelCase fields (appId, tenantId, refreshToken, accessToken, accessTokenExpiry, accessTokenType, scopes, externalIdentifier, idToken, grantedBy): strings for ids and tokens, an integer for accessTokenExpiry, an array of strings for scopes",
+    )
 }
 
 /// Same as `descope_mgmt_batch_upload_tenant_tokens`, with the tokens as the wire JSON

@@ -530,6 +530,15 @@ static void test_json_input_errors(void) {
     st = descope_mgmt_batch_upload_tenant_tokens_json(client, "not json", &err);
     EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "line 1");
     descope_mgmt_error_free(err);
+    {
+        descope_mgmt_dcr_template *tpl = NULL;
+        st = descope_mgmt_create_dcr_template_json(
+            client, "{\"name\":\"x\",\"skipConsentScreen\":\"s3cr3t-t\"}", &tpl, &err);
+        EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "template_json");
+        CHECK(!strstr(descope_mgmt_error_message(err), "s3cr3t"), "template value quoted");
+        CHECK(tpl == NULL, "no template on error");
+        descope_mgmt_error_free(err);
+    }
     st = descope_mgmt_batch_upload_tenant_tokens_json(client, "{\"tokens\":[]}", &err);
     EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, NULL);
     descope_mgmt_error_free(err);
