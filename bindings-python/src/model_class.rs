@@ -56,10 +56,18 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 ) -> PyResult<T> {
     let value = py_to_json(as_dict(data, class)?, "data")?;
     serde_json::from_value(value).map_err(|e| {
+        // serde's text quotes the offending value, which may be a secret: keep it only when
+        // it names a field (unknown or missing field).
+        let text = e.to_string();
+        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
+            text
+        } else {
+            "a field has the wrong type or value".to_string()
+        };
         raise(
             data.py(),
             ErrorCode::InvalidArgument,
-            format!("not a valid {class}: {e}"),
+            format!("not a valid {class}: {detail}"),
         )
     })
 }

@@ -362,11 +362,11 @@ def test_an_event_loop_used_on_both_sides_of_a_fork_keeps_working_in_the_parent(
 
 EXIT_SCENARIO = """
 import asyncio, sys, descope_mgmt as dm
-kw = dict(project_id=sys.argv[1], management_key=sys.argv[2], base_url=sys.argv[3])
+kw = dict(project_id=sys.argv[1], base_url=sys.argv[2])  # the key comes from DESCOPE_MANAGEMENT_KEY
 async def main():
     c = dm.AsyncClient(**kw)
     calls = [c.rotate_access_key("K2active") for _ in range(4)]
-    calls += [c.create_dcr_template("exit-%s-%d" % (sys.argv[4], i)) for i in range(4)]
+    calls += [c.create_dcr_template("exit-%s-%d" % (sys.argv[3], i)) for i in range(4)]
     await asyncio.gather(*calls)
     asyncio.ensure_future(c.rotate_access_key("K2active2"))  # still in flight at exit
     await asyncio.sleep(0)
@@ -381,7 +381,8 @@ def test_interpreter_exit_right_after_async_calls_is_clean(emu: Emulator) -> Non
 
     for i in range(12):
         r = subprocess.run(
-            [sys.executable, "-c", EXIT_SCENARIO, emu.project_id, emu.management_key, emu.url, str(i)],
+            [sys.executable, "-c", EXIT_SCENARIO, emu.project_id, emu.url, str(i)],
+            env={**os.environ, "DESCOPE_MANAGEMENT_KEY": emu.management_key},
             capture_output=True,
             text=True,
             timeout=60,

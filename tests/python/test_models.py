@@ -25,7 +25,8 @@ def test_rotate_result_is_typed_immutable_and_masked(client: dm.Client, emu: Emu
     assert isinstance(r, dm.RotatedAccessKey)
     assert isinstance(r.key, dm.AccessKey)
     assert isinstance(r.cleartext, str) and len(r.cleartext) > 10
-    assert emu.secret_valid("K2active", r.cleartext)
+    valid = emu.secret_valid("K2active", r.cleartext)
+    assert valid, "the returned cleartext does not verify"
     k = r.key
     assert (k.id, k.name, k.status, k.role_names) == ("K2active", "ci-bot", "active", ["Tenant Admin"])
     assert k.created_time == 1750000000 and k.expire_time == 0
@@ -33,7 +34,8 @@ def test_rotate_result_is_typed_immutable_and_masked(client: dm.Client, emu: Emu
     assert k.editable is True
     assert [t.tenant_id for t in k.key_tenants] == ["T2acme"]
     assert isinstance(k.key_tenants[0], dm.KeyTenant)
-    assert r.cleartext not in repr(r) and r.cleartext not in str(r)
+    leaked = r.cleartext in repr(r) or r.cleartext in str(r)
+    assert not leaked, "repr/str shows the cleartext"
     assert "cleartext='***'" in repr(r)
     with pytest.raises(AttributeError):
         r.cleartext = "x"  # type: ignore[misc]
@@ -44,7 +46,8 @@ def test_rotate_result_is_typed_immutable_and_masked(client: dm.Client, emu: Emu
     k.role_names.append("x")
     assert k.custom_claims == {"team": "platform"} and k.role_names == ["Tenant Admin"]
     d = r.to_dict()
-    assert d["cleartext"] == r.cleartext
+    same = d["cleartext"] == r.cleartext
+    assert same, "to_dict() lost the cleartext"
     assert d["key"]["keyTenants"][0]["tenantName"] == "Acme"
     assert d["key"]["customClaims"] == {"team": "platform"}
     assert dm.RotatedAccessKey.from_dict(d) == r
