@@ -72,12 +72,12 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// `__reduce__` through the class's `from_dict`, so every class pickles by value.
+/// `__reduce__` through the class's private `_from_wire`, so every class pickles by value.
 pub fn reduce_via_from_dict<'py>(
     slf: &Bound<'py, PyAny>,
     dict: Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let from_dict = slf.get_type().getattr("from_dict")?;
+    let from_dict = slf.get_type().getattr("_from_wire")?;
     let args = PyTuple::new(slf.py(), [dict])?;
     PyTuple::new(slf.py(), [from_dict, args.into_any()])
 }
@@ -88,6 +88,12 @@ pub trait Wire: Sized {
     fn to_json(&self) -> Value;
     /// The value from the argument of `from_dict()`.
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self>;
+    /// The value from exactly what `to_dict()` returned (used by pickling). Differs from
+    /// `from_py` only where `to_dict()` can hold fields a caller may not pass, such as
+    /// unknown fields a server sent.
+    fn from_wire_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::from_py(data)
+    }
 }
 
 /// [`Wire`] through serde alone: `from_dict()` takes exactly the wire (camelCase) dict.
@@ -206,6 +212,14 @@ macro_rules! model_class {
                 data: &Bound<'_, PyAny>,
             ) -> PyResult<Self> {
                 $crate::model_class::Wire::from_py(data).map(Self)
+            }
+            /// Rebuilds an instance from `to_dict()`'s output, for pickling.
+            #[classmethod]
+            fn _from_wire(
+                _cls: &Bound<'_, pyo3::types::PyType>,
+                data: &Bound<'_, PyAny>,
+            ) -> PyResult<Self> {
+                $crate::model_class::Wire::from_wire_dict(data).map(Self)
             }
             fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
                 let d = slf.get().to_dict(slf.py())?;

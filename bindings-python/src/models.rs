@@ -455,17 +455,27 @@ impl Wire for SessionSettings {
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         session_settings_from_any(data, "data")
     }
+
+    /// Settings from a server answer may carry unknown fields (kept in `extra`); the
+    /// strict keyword parsing of `from_dict` would refuse them.
+    fn from_wire_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        from_json(data, "SessionSettings")
+    }
 }
 
 impl PySessionSettings {
     fn repr(&self, py: Python<'_>) -> String {
-        let parts: Vec<String> = match to_value(&self.0) {
+        let known = SessionSettings { extra: Map::new(), ..self.0.clone() };
+        let mut parts: Vec<String> = match to_value(&known) {
             Value::Object(m) => m
                 .iter()
                 .map(|(k, v)| format!("{}={}", camel_to_snake(k), py_repr(py, v)))
                 .collect(),
             _ => Vec::new(),
         };
+        if !self.0.extra.is_empty() {
+            parts.push(format!("extra={}", py_repr(py, &Value::Object(self.0.extra.clone()))));
+        }
         format!("SessionSettings({})", parts.join(", "))
     }
 }

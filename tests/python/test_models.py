@@ -116,6 +116,18 @@ def test_tenant_token_object() -> None:
     assert t.to_dict() == {"appId": "a", "tenantId": "t", "refreshToken": "rt-secret", "scopes": ["s"], "idToken": "idt-secret"}
 
 
+def test_settings_with_unknown_server_fields_pickle_and_repr() -> None:
+    t = dm.DcrTemplate.from_dict({"id": "D", "name": "n", "sessionSettings": {"enabled": True, "newThing": 1}})
+    s = t.session_settings
+    assert s is not None and s.extra == {"newThing": 1}
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert pickle.loads(pickle.dumps(t)) == t
+    assert "extra={'newThing': 1}" in repr(s) and "new_thing" not in repr(s)
+    # from_dict stays strict for what callers pass in.
+    with pytest.raises(dm.InvalidArgumentError):
+        dm.SessionSettings.from_dict({"enabled": True, "newThing": 1})
+
+
 def test_session_settings_object_and_dicts(client: dm.Client, emu: Emulator) -> None:
     s = dm.SessionSettings(enabled=True, session_token_expiration=10, session_token_expiration_unit="minutes")
     assert s.to_dict() == {"enabled": True, "sessionTokenExpiration": 10, "sessionTokenExpirationUnit": "minutes"}
