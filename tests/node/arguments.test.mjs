@@ -1,7 +1,7 @@
 // Wrong argument types, including a token or template field of the wrong JSON type, give a
 // TypeError; unknown fields and rule violations give INVALID_ARGUMENT (CONFIG for client
 // options). Never a crash, and nothing is sent.
-import { test, before, after } from 'node:test'
+import { test, before, beforeEach, after } from 'node:test'
 import assert from 'node:assert/strict'
 
 import { Client, DescopeError } from '../../bindings-node/index.mjs'
@@ -16,6 +16,32 @@ before(async () => {
   client = new Client(emu.options())
 })
 after(() => emu?.stop())
+// Each test starts from a clean journal, so the tests that claim nothing is sent check their
+// own calls (see nothingSent).
+beforeEach(() => emu.reset())
+
+const CALL_PATHS = [
+  '/v1/mgmt/accesskey/rotate',
+  '/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload',
+  '/v1/mgmt/resource/dynamic-registration-template/create',
+]
+
+/** Asserts that no request reached the emulator since the test's reset (the license fetch
+ * aside). Prints methods and paths only: journal entries carry the Authorization header. */
+async function nothingSent() {
+  for (const route of CALL_PATHS) {
+    const count = await emu.requestCount('POST', route)
+    assert.ok(count === 0, `${count} request(s) sent to ${route}`)
+  }
+  const sent = (await emu.journal()).filter((r) => r.path !== '/v1/mgmt/license').map((r) => `${r.method} ${r.path}`)
+  assert.ok(sent.length === 0, `nothing should be sent, got: ${sent.join(', ')}`)
+}
+
+/** An error's message for a failure message, unless it carries one of the test's secret markers. */
+function shown(err) {
+  const text = String(err?.message ?? err)
+  return /sk-secret|K2secretValue/.test(text) ? `${err?.constructor?.name} (message withheld: holds a secret marker)` : text
+}
 
 const circular = { appId: 'slack', tenantId: 'T2a', accessToken: 'x' }
 circular.self = circular
@@ -27,7 +53,7 @@ async function rejection(promise) {
   )
 }
 
-test('the constructor rejects options of the wrong type with a TypeError', () => {
+test('the constructor rejects options of the wrong type with a TypeError', async () => {
   for (const options of ['P2x', 42, true, [], () => 1, Symbol('o'), 10n, { projectId: 5 }, { projectID: 'P2x' },
     { timeoutMs: '500' }, { timeoutMs: 10n }, { maxRetries: '2' }, { maxRetries: {} }, { baseUrl: {} },
     { managementKey: ['K2x'] }]) {
@@ -35,9 +61,10 @@ test('the constructor rejects options of the wrong type with a TypeError', () =>
   }
   assert.throws(() => new Client({ projectID: 'P2x' }), /unknown option `projectID`/)
   assert.throws(() => new Client({ timeoutMs: '500' }), /^TypeError: options\.timeoutMs must be a number, not a string$/)
+  await nothingSent()
 })
 
-test('out-of-range timeoutMs and maxRetries are CONFIG errors from the core, never a crash', () => {
+test('out-of-range timeoutMs and maxRetries are CONFIG errors from the core, never a crash', async () => {
   const base = { projectId: 'P2x', managementKey: 'K2secretValue', baseUrl: emu.url }
   const bad = [
     ...[1e30, Number.MAX_VALUE, Number.NaN, Infinity, -Infinity, -1, 0, 1e-9, 24 * 3600 * 1000 + 1].map((timeoutMs) => ({ timeoutMs })),
@@ -50,17 +77,18 @@ test('out-of-range timeoutMs and maxRetries are CONFIG errors from the core, nev
     } catch (e) {
       err = e
     }
-    const shown = `${Object.keys(options)[0]}=${Object.values(options)[0]}`
-    assert.ok(err instanceof DescopeError, `${shown}: ${err}`)
-    assert.equal(err.code, 'CONFIG', shown)
-    assert.match(err.message, /^CONFIG: /)
-    assert.match(err.message, /timeout|retries/i, shown)
-    assert.ok(!err.message.includes('K2secretValue'))
+    const option = `${Object.keys(options)[0]}=${Object.values(options)[0]}`
+    assert.ok(err instanceof DescopeError, `${option}: ${shown(err)}`)
+    assert.equal(err.code, 'CONFIG', option)
+    assert.ok(!err.message.includes('K2secretValue'), `${option}: the management key is in the message`)
+    assert.ok(/^CONFIG: /.test(err.message), `${option}: ${shown(err)}`)
+    assert.ok(/timeout|retries/i.test(err.message), `${option}: ${shown(err)}`)
   }
   // The limits themselves are accepted.
   const edge = new Client({ ...base, timeoutMs: 24 * 3600 * 1000, maxRetries: 10 })
   assert.equal(edge.projectId, 'P2x')
   assert.equal(new Client({ ...base, timeoutMs: 0.5, maxRetries: 0 }).baseUrl, emu.url)
+  await nothingSent()
 })
 
 test('rotateAccessKey rejects a non-string id with a TypeError', async () => {
@@ -70,6 +98,7 @@ test('rotateAccessKey rejects a non-string id with a TypeError', async () => {
   }
   const err = await rejection(client.rotateAccessKey())
   assert.ok(err instanceof TypeError)
+  await nothingSent()
 })
 
 test('batchUploadTenantTokens rejects what is not an array of objects with a TypeError', async () => {
@@ -80,6 +109,7 @@ test('batchUploadTenantTokens rejects what is not an array of objects with a Typ
     const err = await rejection(client.batchUploadTenantTokens(tokens))
     assert.ok(err instanceof TypeError, `${String(tokens)}: ${err}`)
   }
+  await nothingSent()
 })
 
 test('batchUploadTenantTokens rejects a field of the wrong type with a TypeError naming item and field', async () => {
@@ -94,11 +124,13 @@ test('batchUploadTenantTokens rejects a field of the wrong type with a TypeError
     [{ ...ok, scopes: ['a', 5] }, 'tokens[0].scopes[1]: expected a string, not a number'],
     [{ ...ok, idToken: { t: 'sk-secret-id' } }, 'tokens[0].idToken: expected a string, not an object'],
   ]
-  for (const [item, message] of cases) {
+  for (const [i, [item, message]] of cases.entries()) {
     const err = await rejection(client.batchUploadTenantTokens([ok, item]))
-    assert.ok(err instanceof TypeError, `${JSON.stringify(item)}: ${err}`)
-    assert.equal(err.message, message.replace('tokens[0]', 'tokens[1]'))
+    assert.ok(err instanceof TypeError, `case #${i}: ${shown(err)}`)
+    const expected = message.replace('tokens[0]', 'tokens[1]')
+    assert.ok(err.message === expected, `case #${i}: expected ${expected}, got ${shown(err)}`)
   }
+  await nothingSent()
 })
 
 test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any other array', async () => {
@@ -112,6 +144,13 @@ test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any oth
   const bare = Object.assign(Object.create(null), { appId: 'slack', tenantId: 'T2json3', accessToken: 'y' })
   await client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2json2', accessToken: 'lone \ud800' }])
   await client.batchUploadTenantTokens([new Token(), bare])
+  // All three were stored, under the right app (prints tenant and app ids only, never tokens).
+  const stored = await emu.tokens()
+  for (const tenantId of ['T2json', 'T2json2', 'T2json3']) {
+    const items = stored.filter((t) => t.tenantId === tenantId)
+    assert.ok(items.length === 1, `${tenantId}: ${items.length} stored token(s), expected 1`)
+    assert.ok(items[0].appId === 'slack', `${tenantId}: stored under appId ${items[0].appId}, expected slack`)
+  }
   const wrong = await rejection(client.batchUploadTenantTokens([new Token(), { ...bare, accessToken: 5 }]))
   assert.equal(wrong.message, 'tokens[1].accessToken: expected a string, not a number')
   await emu.reset()
@@ -123,18 +162,19 @@ test('batchUploadTenantTokens rejects unknown fields and rule violations with IN
     [{ appId: 'slack', tenantId: 'T2a', accessToken: 'x', accessTokenExpiry: 2 ** 40 }, /32 bits/],
     [{ appId: '', tenantId: 'T2a', accessToken: 'sk-secret-scope' }, /appId/],
   ]
-  for (const [item, pattern] of cases) {
+  for (const [i, [item, pattern]] of cases.entries()) {
     const err = await rejection(client.batchUploadTenantTokens([item]))
-    assert.ok(err instanceof DescopeError, `${JSON.stringify(item)}: ${err}`)
+    assert.ok(err instanceof DescopeError, `case #${i}: ${shown(err)}`)
     assert.equal(err.code, 'INVALID_ARGUMENT')
-    assert.match(err.message, pattern)
-    assert.ok(!err.message.includes('sk-secret-scope'), 'string values are not echoed')
+    assert.ok(!err.message.includes('sk-secret-scope'), `case #${i}: string values are not echoed`)
+    assert.ok(pattern.test(err.message), `case #${i}: ${shown(err)} does not match ${pattern}`)
   }
   const err = await rejection(client.batchUploadTenantTokens([
     { appId: 'slack', tenantId: 'T2a', accessToken: 'x' },
     { appId: 'slack', tenantId: 'T2b', accessToken: 'x', tenantName: 'typo' },
   ]))
   assert.match(err.message, /tokens\[1\]: unknown field `tenantName`/)
+  await nothingSent()
 })
 
 test('createDcrTemplate rejects a non-object or a field of the wrong type with a TypeError, bad fields with INVALID_ARGUMENT', async () => {
@@ -161,12 +201,14 @@ test('createDcrTemplate rejects a non-object or a field of the wrong type with a
   }
   const typo = await rejection(client.createDcrTemplate({ name: 'x', loginPageUrl: 'https://a.example' }))
   assert.match(typo.message, /loginPageURL/, 'the message suggests the wire spelling')
+  await nothingSent()
 })
 
 test('nothing was sent for any wrong argument, and the process is alive', async () => {
-  const journal = await emu.journal()
-  assert.deepEqual(journal.filter((r) => r.path !== '/v1/mgmt/license'), [])
-  // The client still works after all of the above.
+  // Each wrong-argument test above checks its own journal (nothingSent); here, the client
+  // still works after all of them, and a real call is journaled.
+  await nothingSent()
   const rotated = await client.rotateAccessKey('K2active')
   assert.equal(rotated.key.id, 'K2active')
+  assert.equal(await emu.requestCount('POST', CALL_PATHS[0]), 1)
 })

@@ -66,7 +66,8 @@ export class Emulator {
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text}`)
+    // Status plus a capped excerpt of the body only, so a thrown error never carries a whole response.
+    if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text.slice(0, 200)}`)
     return text ? JSON.parse(text) : null
   }
 

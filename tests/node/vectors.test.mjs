@@ -55,7 +55,10 @@ function mismatch(expected, actual, where = 'result') {
   if (typeof expected === 'number') {
     return Number(actual) === expected ? null : `${where} should be ${expected}, got ${JSON.stringify(actual)}`
   }
-  return actual === expected ? null : `${where} should be ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`
+  if (actual === expected) return null
+  // A rotation's cleartext is a live secret: name the mismatch, never print the value.
+  if (where.endsWith('.cleartext')) return `${where} should be ${JSON.stringify(expected)} (value withheld)`
+  return `${where} should be ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`
 }
 
 /** Calls the vector's method; results in wire form (the rotation's cleartext read explicitly). */
