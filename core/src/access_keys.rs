@@ -121,6 +121,7 @@ impl Client {
                 body,
                 safety: Safety::NotIdempotent,
                 unknown_outcome_hint: ROTATE_UNKNOWN,
+                secrets: Vec::new(),
             })
             .await?;
         const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: rotate it again to get a usable secret";

@@ -9,13 +9,14 @@ use std::time::Duration;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
 };
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
-use crate::config::{is_loopback_url, ClientBuilder, Config, VERSION};
+use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
 use crate::error::{Error, ErrorCode, Result};
-use crate::response::{error_from_status, parse_retry_after};
+use crate::response::{error_from_status, parse_retry_after, Scrubber};
 use crate::retry::{decide, Observed, Safety};
 use crate::runtime;
+use crate::send_state::mark_sent;
 
 const LICENSE_PATH: &str = "/v1/mgmt/license";
 static X_PROJECT_ID: HeaderName = HeaderName::from_static("x-descope-project-id");
@@ -44,6 +45,8 @@ struct Transport {
     generation: usize,
     http: reqwest::Client,
     license: OnceCell<Option<HeaderValue>>,
+    /// One permit per request in flight: bounds the sockets the client opens.
+    slots: Semaphore,
 }
 
 /// One request of a call.
@@ -53,6 +56,9 @@ pub(crate) struct Request<'a> {
     pub safety: Safety,
     /// What the caller should do when the request may have been applied.
     pub unknown_outcome_hint: &'a str,
+    /// Secrets of this call (besides the management key) that must never be copied from
+    /// an answer into an error, e.g. the tokens of a batch.
+    pub secrets: Vec<&'a str>,
 }
 
 /// A 2xx answer.
@@ -218,7 +224,7 @@ impl Client {
                 Outcome::MaybeSent { timed_out, .. } => Observed::MaybeSent {
                     timed_out: *timed_out,
                 },
-                Outcome::Failed(_) => return outcome.finish(config, &request),
+                Outcome::Failed(_) => return outcome.finish(config, &request, &self.scrubber(&request)),
             };
             match decide(
                 observed,
@@ -231,9 +237,16 @@ impl Client {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                None => return outcome.finish(config, &request),
+                None => return outcome.finish(config, &request, &self.scrubber(&request)),
             }
         }
+    }
+
+    /// Everything secret this call knows, to be removed from server text in errors.
+    fn scrubber<'s>(&'s self, request: &'s Request<'_>) -> Scrubber<'s> {
+        let mut secrets = request.secrets.clone();
+        secrets.push(self.inner.config.management_key.expose());
+        Scrubber::new(secrets)
     }
 
     async fn send_once(
@@ -248,6 +261,11 @@ impl Client {
         if let Some(l) = license {
             headers.insert(X_LICENSE.clone(), l.clone());
         }
+        // Queue for a slot first: until a slot is free nothing is sent, so cancelling is clean.
+        let Ok(_slot) = transport.slots.acquire().await else {
+            return Outcome::Failed(Error::config("the client's connection slots were closed"));
+        };
+        mark_sent();
         let sent = transport
             .http
             .post(url)
@@ -335,7 +353,12 @@ impl Outcome {
         }
     }
 
-    fn finish(self, config: &Config, request: &Request<'_>) -> Result<Answer> {
+    fn finish(
+        self,
+        config: &Config,
+        request: &Request<'_>,
+        scrubber: &Scrubber<'_>,
+    ) -> Result<Answer> {
         match self {
             Outcome::Answer { status, body, .. } if (200..300).contains(&status) => {
                 Ok(Answer { status, body })
@@ -346,6 +369,7 @@ impl Outcome {
                 &body,
                 request.safety,
                 request.unknown_outcome_hint,
+                scrubber,
             )),
             Outcome::NotSent { timed_out: true, source } => Err(Error::new(
                 ErrorCode::Timeout,
@@ -397,6 +421,9 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(config.max_connections)
+            .http1_max_headers(MAX_RESPONSE_HEADERS)
+            .http1_ignore_invalid_headers_in_responses(true)
             .user_agent(format!("{}/{}", config.sdk_name, VERSION));
         if config.base_url.starts_with("https:") {
             builder = builder.tls_backend_preconfigured(shared_tls_config()?);
@@ -415,6 +442,7 @@ impl Transport {
             generation,
             http,
             license: OnceCell::new(),
+            slots: Semaphore::new(config.max_connections),
         })
     }
 }

@@ -27,6 +27,15 @@ pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 pub const DEFAULT_LICENSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest response body accepted.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// Requests one client runs at once (and so sockets it opens) unless configured; more
+/// calls wait for a free slot instead of failing when the process runs out of file
+/// descriptors.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+/// The largest `max_connections` accepted.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// Response headers accepted in one answer (hyper's default of 100 would turn a
+/// header-heavy 200 into a lost answer).
+pub const MAX_RESPONSE_HEADERS: usize = 1024;
 /// The longest timeout accepted.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 /// This library's version, sent as `x-descope-sdk-version`.
@@ -46,6 +55,7 @@ pub struct ClientBuilder {
     max_retry_wait: Option<Duration>,
     license_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
+    max_connections: Option<usize>,
     binding: Option<String>,
     ignore_env: bool,
 }
@@ -114,6 +124,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests this client runs at once, which bounds its open sockets
+    /// (default [`DEFAULT_MAX_CONNECTIONS`], at most [`MAX_CONNECTIONS`]). Further calls
+    /// queue until a request finishes; time spent queued is not part of the timeout.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
     /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`); bindings set
     /// `python`, `node` or `c`. The default is `rust`.
     pub fn binding(mut self, binding: impl Into<String>) -> Self {
@@ -155,9 +173,12 @@ impl ClientBuilder {
                 "the project id is empty: pass it explicitly or set {ENV_PROJECT_ID}"
             )));
         }
-        if !project_id.bytes().all(|b| b.is_ascii_graphic()) || project_id.contains(':') {
+        if !project_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(Error::config(
-                "the project id may contain only printable ASCII characters and no ':'",
+                "the project id may contain only ASCII letters, digits, '-' and '_'; copy it from the Descope console (Project settings)",
             ));
         }
         let management_key = match &self.management_key {
@@ -187,7 +208,7 @@ impl ClientBuilder {
             None => match env(ENV_BASE_URI) {
                 Some(u) => normalize_base_url(&u)
                     .map_err(|e| Error::config(format!("{ENV_BASE_URI}: {}", e.message())))?,
-                None => derive_base_url(&project_id),
+                None => derive_base_url(&project_id)?,
             },
         };
         let timeout = match self.timeout_secs {
@@ -199,10 +220,12 @@ impl ClientBuilder {
                 "the timeout must be greater than zero and at most 24 hours",
             ));
         }
+        // The connect timeout stays below the total one, so a connection that never
+        // completes is reported as a connect failure (nothing sent), never as a lost answer.
         let connect_timeout = self
             .connect_timeout
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-            .min(timeout);
+            .min(timeout.mul_f64(0.8));
         if connect_timeout.is_zero() {
             return Err(Error::config(
                 "the connect timeout must be greater than zero",
@@ -212,6 +235,12 @@ impl ClientBuilder {
         if max_retries > MAX_RETRIES {
             return Err(Error::config(format!(
                 "max_retries must be at most {MAX_RETRIES} (got {max_retries})"
+            )));
+        }
+        let max_connections = self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if max_connections == 0 || max_connections > MAX_CONNECTIONS {
+            return Err(Error::config(format!(
+                "max_connections must be between 1 and {MAX_CONNECTIONS} (got {max_connections})"
             )));
         }
         let binding = self.binding.clone().unwrap_or_else(|| "rust".to_string());
@@ -235,6 +264,7 @@ impl ClientBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_connections,
             sdk_name: format!("descope-mgmt-{binding}"),
         })
     }
@@ -252,6 +282,7 @@ pub(crate) struct Config {
     pub max_retry_wait: Duration,
     pub license_timeout: Duration,
     pub max_response_bytes: usize,
+    pub max_connections: usize,
     pub sdk_name: String,
 }
 
@@ -270,13 +301,36 @@ fn checked_secs(what: &str, secs: f64) -> Result<Duration> {
 ///
 /// The Node SDK uses a different rule (`projectId.slice(1, -27)`), so the two disagree for
 /// ids that are not exactly 32 characters long; this library follows Go and Python.
-pub fn derive_base_url(project_id: &str) -> String {
-    if project_id.chars().count() >= 32 {
-        let region: String = project_id.chars().skip(1).take(4).collect();
-        format!("https://api.{region}.descope.com")
-    } else {
-        "https://api.descope.com".to_string()
+///
+/// The management key is sent to this URL, so a region that is not plain letters and
+/// digits, or a result whose host is not a `descope.com` host, is a `CONFIG` error.
+pub fn derive_base_url(project_id: &str) -> Result<String> {
+    const DEFAULT: &str = "https://api.descope.com";
+    if project_id.chars().count() < 32 {
+        return Ok(DEFAULT.to_string());
     }
+    let region: String = project_id.chars().skip(1).take(4).collect();
+    let bad = || {
+        Error::config(
+            "cannot derive a Descope URL from this project id (characters 2-5 must be letters or digits); check the id or pass the base URL explicitly",
+        )
+    };
+    if !region.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad());
+    }
+    let derived = format!("https://api.{region}.descope.com");
+    let url = reqwest::Url::parse(&derived).map_err(|_| bad())?;
+    let host = url.host_str().unwrap_or("");
+    if url.scheme() != "https"
+        || !host.ends_with(".descope.com")
+        || host != format!("api.{}.descope.com", region.to_ascii_lowercase())
+        || url.port().is_some()
+        || url.username() != ""
+        || url.path() != "/"
+    {
+        return Err(bad());
+    }
+    Ok(derived)
 }
 
 /// Validates and normalises a base URL: an absolute `https://` URL (or `http://` for a
@@ -354,19 +408,45 @@ mod tests {
 
     #[test]
     fn derives_region_from_long_ids_only() {
-        assert_eq!(
-            derive_base_url("P2abcdefghijklmnopqrstuvwxyz12"),
-            "https://api.descope.com"
-        );
-        assert_eq!(
-            derive_base_url("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
-            "https://api.use1.descope.com"
-        );
-        assert_eq!(
-            derive_base_url("Peuw2ABCDEFGHIJKLMNOPQRSTUVWXYZ012"),
-            "https://api.euw2.descope.com"
-        );
-        assert_eq!(derive_base_url("P"), "https://api.descope.com");
+        let ok = |id: &str| derive_base_url(id).unwrap();
+        assert_eq!(ok("P2abcdefghijklmnopqrstuvwxyz12"), "https://api.descope.com");
+        assert_eq!(ok("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"), "https://api.use1.descope.com");
+        assert_eq!(ok("Peuw2ABCDEFGHIJKLMNOPQRSTUVWXYZ012"), "https://api.euw2.descope.com");
+        assert_eq!(ok("P"), "https://api.descope.com");
+    }
+
+    #[test]
+    fn hostile_project_ids_never_derive_a_foreign_host() {
+        for id in [
+            "Pco#aBCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+            "Pa/b.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+            "Pe?x=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+            "Pu@evil.comABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "Pa.b:ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+            "P\\abcABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+        ] {
+            assert_eq!(derive_base_url(id).unwrap_err().code(), crate::ErrorCode::Config, "{id}");
+            let e = ClientBuilder::default()
+                .project_id(id)
+                .management_key("K2key")
+                .resolve(&|_| None)
+                .unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Config, "{id}");
+        }
+    }
+
+    #[test]
+    fn connection_limit_is_checked_and_connect_timeout_stays_below_total() {
+        let b = || ClientBuilder::default().project_id("P2x").management_key("K");
+        let none = |_: &str| None;
+        assert_eq!(b().resolve(&none).unwrap().max_connections, DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(b().max_connections(3).resolve(&none).unwrap().max_connections, 3);
+        for bad in [0, MAX_CONNECTIONS + 1] {
+            let e = b().max_connections(bad).resolve(&none).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
+        }
+        let c = b().timeout(Duration::from_secs(5)).resolve(&none).unwrap();
+        assert!(c.connect_timeout < c.timeout, "{:?}", c.connect_timeout);
     }
 
     #[test]

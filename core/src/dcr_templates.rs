@@ -228,6 +228,7 @@ impl Client {
                 body,
                 safety: Safety::NotIdempotent,
                 unknown_outcome_hint: CREATE_UNKNOWN,
+                secrets: Vec::new(),
             })
             .await?;
         const APPLIED: &str =

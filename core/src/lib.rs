@@ -33,6 +33,7 @@ mod response;
 mod retry;
 pub mod runtime;
 mod secret;
+mod send_state;
 mod tenant_tokens;
 
 pub use access_keys::{
@@ -46,4 +47,5 @@ pub use dcr_templates::{
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use secret::Secret;
+pub use send_state::SendState;
 pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH};

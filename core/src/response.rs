@@ -36,11 +36,82 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
+/// Removes every secret a call knows (the management key, the call's tokens) from text an
+/// answer carries, before that text goes into an error. A server that echoes the request
+/// (a debug page, an error message quoting the body) must not turn an error into a leak.
+pub(crate) struct Scrubber<'a> {
+    /// The secrets, longest first, each also in its JSON-escaped form when that differs.
+    needles: Vec<std::borrow::Cow<'a, str>>,
+}
+
+/// What a removed secret is replaced with.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// Secrets shorter than this are not searched for: they would match ordinary words.
+const MIN_SECRET_LEN: usize = 4;
+
+impl<'a> Scrubber<'a> {
+    /// A scrubber for these secrets; empty and very short ones are ignored.
+    pub(crate) fn new(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut needles: Vec<std::borrow::Cow<'a, str>> = Vec::new();
+        for s in secrets {
+            if s.len() < MIN_SECRET_LEN {
+                continue;
+            }
+            if let Ok(quoted) = serde_json::to_string(s) {
+                let escaped = &quoted[1..quoted.len() - 1];
+                if escaped != s {
+                    needles.push(escaped.to_string().into());
+                }
+            }
+            needles.push(s.into());
+        }
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        needles.dedup();
+        Scrubber { needles }
+    }
+
+    /// `text` with every known secret replaced by `[REDACTED]`. A text that ends in the
+    /// first characters of a secret (a server that cut its echo short) loses that tail too.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for n in &self.needles {
+            if out.contains(n.as_ref()) {
+                out = out.replace(n.as_ref(), REDACTED);
+            }
+        }
+        for n in &self.needles {
+            let longest_tail = (MIN_SECRET_LEN..n.len())
+                .rev()
+                .find(|&k| n.is_char_boundary(k) && out.ends_with(&n[..k]));
+            if let Some(k) = longest_tail {
+                out.truncate(out.len() - k);
+                out.push_str(REDACTED);
+                break;
+            }
+        }
+        out
+    }
+
+    fn scrub_opt(&self, text: Option<String>) -> Option<String> {
+        text.map(|t| self.scrub(&t))
+    }
+}
+
+/// The excerpt of an error body, with the call's secrets removed from the whole body
+/// first (so a secret cut by the excerpt's length limit cannot leave a prefix behind).
+fn scrubbed_excerpt(body: &[u8], scrubber: &Scrubber<'_>) -> String {
+    let text = scrubber.scrub(&String::from_utf8_lossy(body));
+    let limit = text
+        .char_indices()
+        .nth(4096)
+        .map_or(text.len(), |(i, _)| i);
+    scrubber.scrub(&excerpt_of(&text[..limit], 160))
+}
+
 /// A short, single-line excerpt of a non-JSON body with markup and control characters
 /// removed, for error messages.
-pub(crate) fn sanitized_excerpt(body: &[u8]) -> String {
-    const MAX: usize = 160;
-    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+fn excerpt_of(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     let mut last_space = true;
@@ -66,7 +137,7 @@ pub(crate) fn sanitized_excerpt(body: &[u8]) -> String {
                 last_space = false;
             }
         }
-        if out.chars().count() >= MAX {
+        if out.chars().count() >= max {
             out.push('…');
             break;
         }
@@ -81,15 +152,20 @@ pub(crate) fn error_from_status(
     body: &[u8],
     safety: Safety,
     unknown_outcome_hint: &str,
+    scrubber: &Scrubber<'_>,
 ) -> Error {
     let parsed = serde_json::from_slice::<DescopeErrorBody>(body)
         .ok()
         .filter(|b| b.error_code.as_deref().is_some_and(|c| !c.is_empty()));
     let has_descope_body = parsed.is_some();
     let (error_code, description, server_message) = match parsed {
-        Some(b) => (b.error_code, b.error_description, b.error_message),
+        Some(b) => (
+            scrubber.scrub_opt(b.error_code),
+            scrubber.scrub_opt(b.error_description),
+            scrubber.scrub_opt(b.error_message),
+        ),
         None => {
-            let excerpt = sanitized_excerpt(body);
+            let excerpt = scrubbed_excerpt(body, scrubber);
             (None, (!excerpt.is_empty()).then_some(excerpt), None)
         }
     };
@@ -144,17 +220,31 @@ pub(crate) fn decode<T: DeserializeOwned>(
     body: &[u8],
     applied_hint: &str,
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            ErrorCode::Decode,
-            format!(
-                "HTTP {status} with a body that is not the expected JSON ({}; {} bytes). {applied_hint}",
-                e.classify_name(),
-                body.len()
-            ),
-        )
-        .with_status(status)
-    })
+    serde_json::from_slice(body).map_err(|e| decode_error(status, body.len(), &e, applied_hint))
+}
+
+/// Decodes a 2xx JSON body with a seed (a decoder that carries limits).
+pub(crate) fn decode_seed<'de, S: serde::de::DeserializeSeed<'de>>(
+    status: u16,
+    body: &'de [u8],
+    seed: S,
+    applied_hint: &str,
+) -> Result<S::Value, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    seed.deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| decode_error(status, body.len(), &e, applied_hint))
+}
+
+fn decode_error(status: u16, len: usize, e: &serde_json::Error, applied_hint: &str) -> Error {
+    Error::new(
+        ErrorCode::Decode,
+        format!(
+            "HTTP {status} with a body that is not the expected JSON ({}; {len} bytes). {applied_hint}",
+            e.classify_name(),
+        ),
+    )
+    .with_status(status)
 }
 
 trait ClassifyName {
@@ -222,6 +312,7 @@ mod tests {
                 &descope("E011002"),
                 Safety::NotIdempotent,
                 HINT,
+                &Scrubber::new([]),
             );
             assert_eq!(e.code(), code, "{status}");
             assert_eq!(e.status(), Some(status));
@@ -239,6 +330,7 @@ mod tests {
             &descope("E130429"),
             Safety::Idempotent,
             HINT,
+            &Scrubber::new([]),
         );
         assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
         assert!(e.message().contains("30"));
@@ -247,12 +339,12 @@ mod tests {
     #[test]
     fn edge_5xx_without_descope_body_is_outcome_unknown_for_unsafe_calls() {
         let html = b"<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>";
-        let e = error_from_status(502, None, html, Safety::NotIdempotent, HINT);
+        let e = error_from_status(502, None, html, Safety::NotIdempotent, HINT, &Scrubber::new([]));
         assert_eq!(e.code(), ErrorCode::OutcomeUnknown);
         assert_eq!(e.status(), Some(502));
         assert_eq!(e.description(), Some("502 Bad Gateway Bad Gateway"));
         assert!(e.message().contains(HINT));
-        let e = error_from_status(524, None, b"", Safety::Idempotent, HINT);
+        let e = error_from_status(524, None, b"", Safety::Idempotent, HINT, &Scrubber::new([]));
         assert_eq!(e.code(), ErrorCode::ServerError);
         assert_eq!(e.description(), None);
     }
@@ -260,9 +352,66 @@ mod tests {
     #[test]
     fn excerpt_is_short_and_single_line() {
         let long = "x".repeat(1000);
-        let ex = sanitized_excerpt(long.as_bytes());
+        let none = Scrubber::new([]);
+        let ex = scrubbed_excerpt(long.as_bytes(), &none);
         assert!(ex.chars().count() <= 161);
-        assert_eq!(sanitized_excerpt(b"a\r\n\tb\x07c"), "a b c");
+        assert_eq!(scrubbed_excerpt(b"a\r\n\tb\x07c", &none), "a b c");
+    }
+
+    const KEY: &str = "K2mgmtKeySecretValue";
+    const TOKEN: &str = "rt-\"quoted\"-token";
+
+    fn assert_clean(e: &Error) {
+        let all = format!(
+            "{e} {e:?} {:?} {:?} {:?} {:?}",
+            e.message(),
+            e.description(),
+            e.server_message(),
+            e.error_code()
+        );
+        for secret in [KEY, TOKEN, "rt-\\\"quoted", "K2mgmtKey"] {
+            assert!(!all.contains(secret), "an error shows a secret of the call");
+        }
+    }
+
+    #[test]
+    fn reflected_secrets_are_scrubbed_from_descope_bodies() {
+        let scrubber = Scrubber::new([KEY, TOKEN, "ab"]);
+        let body = serde_json::json!({
+            "errorCode": "E011001",
+            "errorDescription": format!("bad header Bearer P2x:{KEY}"),
+            "errorMessage": format!("body was {{\"refreshToken\":{}}}", serde_json::to_string(TOKEN).unwrap()),
+        });
+        for status in [400, 401, 500, 502] {
+            let e = error_from_status(
+                status,
+                None,
+                body.to_string().as_bytes(),
+                Safety::NotIdempotent,
+                HINT,
+                &scrubber,
+            );
+            assert_clean(&e);
+            assert!(e.description().unwrap().contains(REDACTED));
+        }
+    }
+
+    #[test]
+    fn reflected_secrets_are_scrubbed_from_html_pages_even_when_cut() {
+        let scrubber = Scrubber::new([KEY, TOKEN]);
+        let page = format!(
+            "<html><body><h1>Debug</h1><pre>Authorization: Bearer P2x:{KEY}\n{TOKEN}</pre></body></html>"
+        );
+        let e = error_from_status(500, None, page.as_bytes(), Safety::NotIdempotent, HINT, &scrubber);
+        assert_clean(&e);
+        // The secret crosses the excerpt's length limit: its prefix must not survive.
+        let cut = format!("{}{KEY}", "x".repeat(150));
+        let e = error_from_status(502, None, cut.as_bytes(), Safety::Idempotent, HINT, &scrubber);
+        assert_clean(&e);
+        // A server that echoes only the first part of a secret.
+        let partial = format!("token {}", &KEY[..12]);
+        let e = error_from_status(400, None, partial.as_bytes(), Safety::Idempotent, HINT, &scrubber);
+        assert_clean(&e);
     }
 
     #[test]

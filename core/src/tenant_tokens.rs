@@ -1,10 +1,13 @@
 //! Tenant OAuth tokens for outbound apps: `TenantToken` and `batch_upload_tenant_tokens`.
 
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
-use crate::response::decode;
+use crate::response::decode_seed;
 use crate::retry::Safety;
 use crate::secret::Secret;
 
@@ -73,6 +76,14 @@ impl TenantToken {
         self
     }
 
+    /// The token values of this item, to keep them out of error text.
+    fn secrets(&self) -> impl Iterator<Item = &str> {
+        [&self.refresh_token, &self.access_token, &self.id_token]
+            .into_iter()
+            .flatten()
+            .map(Secret::expose)
+    }
+
     /// Lists the problems of this item (empty when valid).
     fn problems(&self) -> Vec<&'static str> {
         let mut p = Vec::new();
@@ -128,10 +139,71 @@ struct BatchBody<'a> {
     tokens: &'a [TenantToken],
 }
 
-#[derive(Deserialize)]
-struct BatchAnswer {
-    #[serde(default)]
-    failures: Option<Vec<BatchFailure>>,
+/// Decodes a batch answer: a JSON object whose `failures` field is an array of at most
+/// `max` items (one per token sent). Anything else is an error, so an unrelated 200 (a
+/// proxy's page, `[]`, `{}`) is never taken for a committed batch, and a hostile answer
+/// with millions of failures is refused while it is read, not after it was stored.
+struct BatchAnswerSeed {
+    max: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for BatchAnswerSeed {
+    type Value = Vec<BatchFailure>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BatchAnswerSeed {
+    type Value = Vec<BatchFailure>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with a failures array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut failures = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "failures" && failures.is_none() {
+                failures = Some(map.next_value_seed(FailuresSeed { max: self.max })?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        failures.ok_or_else(|| de::Error::missing_field("failures"))
+    }
+}
+
+struct FailuresSeed {
+    max: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for FailuresSeed {
+    type Value = Vec<BatchFailure>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FailuresSeed {
+    type Value = Vec<BatchFailure>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of at most {} failures", self.max)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(f) = seq.next_element::<BatchFailure>()? {
+            if out.len() == self.max {
+                return Err(de::Error::invalid_length(self.max + 1, &self));
+            }
+            out.push(f);
+        }
+        Ok(out)
+    }
 }
 
 const BATCH_UNKNOWN: &str =
@@ -154,12 +226,17 @@ impl Client {
                 body,
                 safety: Safety::Idempotent,
                 unknown_outcome_hint: BATCH_UNKNOWN,
+                secrets: tokens.iter().flat_map(TenantToken::secrets).collect(),
             })
             .await?;
         const APPLIED: &str =
             "Whether the batch was committed is unknown; it is safe to upload it again";
-        let parsed: BatchAnswer = decode(answer.status, &answer.body, APPLIED)?;
-        let failures = parsed.failures.unwrap_or_default();
+        let failures = decode_seed(
+            answer.status,
+            &answer.body,
+            BatchAnswerSeed { max: tokens.len() },
+            APPLIED,
+        )?;
         if failures.is_empty() {
             return Ok(());
         }
@@ -256,6 +333,24 @@ mod tests {
         }
         assert!(!m.contains("tokens[6]"));
         assert!(!m.contains("secret-a") && !m.contains("secret-r"), "the message quotes a token");
+    }
+
+    fn answer(body: &str, max: usize) -> Result<Vec<BatchFailure>> {
+        decode_seed(200, body.as_bytes(), BatchAnswerSeed { max }, "applied?")
+    }
+
+    #[test]
+    fn batch_answers_must_be_objects_with_bounded_failures() {
+        assert_eq!(answer(r#"{"failures":[]}"#, 1).unwrap(), vec![]);
+        let one = answer(r#"{"x":{"y":[1]},"failures":[{"appId":"a","tenantId":"t","errorCode":"E1","reason":"r","new":1}]}"#, 1).unwrap();
+        assert_eq!(one[0].tenant_id, "t");
+        for bad in ["[]", "[[]]", "{}", r#"{"failures":null}"#, r#"{"failures":{}}"#, "null", "\"ok\"", r#"{"failures":[{},{}]}"#] {
+            let e = answer(bad, 1).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Decode, "{bad}");
+        }
+        // Millions of failures for a one-token batch are refused while reading.
+        let huge = format!(r#"{{"failures":[{}{{}}]}}"#, "{},".repeat(2_000_000));
+        assert_eq!(answer(&huge, 1).unwrap_err().code(), ErrorCode::Decode);
     }
 
     #[test]
