@@ -1,10 +1,11 @@
 //! Access keys: the `AccessKey` model and `rotate_access_key`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::{Client, Request};
 use crate::error::{Error, ErrorCode, Result};
+use crate::lenient::Fields;
 use crate::response::decode;
 use crate::retry::Safety;
 use crate::secret::Secret;
@@ -13,9 +14,10 @@ use crate::secret::Secret;
 pub const ROTATE_PATH: &str = "/v1/mgmt/accesskey/rotate";
 
 /// An access key's metadata, as returned by the Management API. Fields the server omits
-/// take their empty value; fields this version does not know are kept in `extra`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// or sends as `null` take their empty value; fields this version does not know, and known
+/// fields of an unexpected type, are kept verbatim in `extra`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccessKey {
     /// The key id.
     pub id: String,
@@ -52,9 +54,10 @@ pub struct AccessKey {
     pub extra: Map<String, Value>,
 }
 
-/// A tenant an access key belongs to (`AssociatedTenantAK`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// A tenant an access key belongs to (`AssociatedTenantAK`), decoded as leniently as
+/// [`AccessKey`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KeyTenant {
     /// The tenant id.
     pub tenant_id: String,
@@ -65,6 +68,42 @@ pub struct KeyTenant {
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for AccessKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut f = Fields::deserialize(d)?;
+        Ok(AccessKey {
+            id: f.take("id"),
+            name: f.take("name"),
+            role_names: f.take("roleNames"),
+            key_tenants: f.take("keyTenants"),
+            status: f.take("status"),
+            created_time: f.take("createdTime"),
+            expire_time: f.take("expireTime"),
+            created_by: f.take("createdBy"),
+            client_id: f.take("clientId"),
+            bound_user_id: f.take("boundUserId"),
+            custom_claims: f.take("customClaims"),
+            editable: f.take("editable"),
+            description: f.take("description"),
+            permitted_ips: f.take("permittedIps"),
+            custom_attributes: f.take("customAttributes"),
+            extra: f.rest(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyTenant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut f = Fields::deserialize(d)?;
+        Ok(KeyTenant {
+            tenant_id: f.take("tenantId"),
+            role_names: f.take("roleNames"),
+            tenant_name: f.take("tenantName"),
+            extra: f.rest(),
+        })
+    }
 }
 
 /// The result of a rotation: the key's metadata and its new secret, shown only once.
@@ -88,10 +127,33 @@ struct RotateBody<'a> {
     id: &'a str,
 }
 
+/// A rotate answer, read leniently: only the cleartext must be there.
 #[derive(Deserialize)]
 struct RotateAnswer {
-    key: Option<AccessKey>,
-    cleartext: Option<Secret>,
+    #[serde(default)]
+    key: Value,
+    #[serde(default)]
+    cleartext: Value,
+}
+
+impl RotateAnswer {
+    /// The rotated key, or `None` when the answer has no usable cleartext. A key object of
+    /// a drifted shape keeps what it can (see [`AccessKey`]); a missing one is the
+    /// requested id with empty metadata.
+    fn into_rotated(self, requested_id: &str) -> Option<RotatedAccessKey> {
+        let cleartext = match self.cleartext {
+            Value::String(s) if !s.is_empty() => Secret::new(s),
+            _ => return None,
+        };
+        let mut key = match self.key {
+            key @ Value::Object(_) => AccessKey::deserialize(key).unwrap_or_default(),
+            _ => AccessKey::default(),
+        };
+        if key.id.is_empty() {
+            key.id = requested_id.to_string();
+        }
+        Some(RotatedAccessKey { key, cleartext })
+    }
 }
 
 const ROTATE_UNKNOWN: &str = "The key may already be rotated, and its previous secret invalid: check the key (try the old secret, or load the key) before rotating again";
@@ -124,21 +186,15 @@ impl Client {
                 secrets: Vec::new(),
             })
             .await?;
-        const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: rotate it again to get a usable secret";
+        const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: its previous secret no longer works; rotate it again to get a usable secret";
         let parsed: RotateAnswer = decode(answer.status, &answer.body, APPLIED)?;
-        match (parsed.key, parsed.cleartext) {
-            (Some(key), Some(cleartext)) if !cleartext.is_empty() => {
-                Ok(RotatedAccessKey { key, cleartext })
-            }
-            _ => Err(Error::new(
+        parsed.into_rotated(id).ok_or_else(|| {
+            Error::new(
                 ErrorCode::Decode,
-                format!(
-                    "HTTP {} without a key and a cleartext. {APPLIED}",
-                    answer.status
-                ),
+                format!("HTTP {} without a cleartext. {APPLIED}", answer.status),
             )
-            .with_status(answer.status)),
-        }
+            .with_status(answer.status)
+        })
     }
 }
 
@@ -173,6 +229,40 @@ mod tests {
         let v = k.to_json();
         assert_eq!(v["newField"]["a"], true);
         assert_eq!(v["keyTenants"][0]["tenantName"], "A");
+    }
+
+    fn rotated(body: &str) -> Option<RotatedAccessKey> {
+        serde_json::from_str::<RotateAnswer>(body)
+            .unwrap()
+            .into_rotated("K2asked")
+    }
+
+    #[test]
+    fn drifted_key_metadata_never_costs_the_cleartext() {
+        let r = rotated(
+            r#"{"cleartext":"new-secret","key":{"id":"K2x","name":"ci","roleNames":null,"createdTime":"yesterday","expireTime":1.5,"customClaims":[],"editable":"true","keyTenants":[{"tenantId":"T","roleNames":null},7],"status":"active"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.cleartext.expose(), "new-secret");
+        assert_eq!(r.key.id, "K2x");
+        assert_eq!(r.key.name, "ci");
+        assert_eq!(r.key.status, "active");
+        assert!(r.key.role_names.is_empty());
+        assert_eq!(r.key.created_time, 0);
+        for raw in ["createdTime", "expireTime", "customClaims", "editable", "keyTenants"] {
+            assert!(r.key.extra.contains_key(raw), "{raw} was not kept");
+        }
+        let r = rotated(r#"{"cleartext":"s2","key":{"keyTenants":[{"tenantId":"T","roleNames":null,"tenantName":5}]}}"#).unwrap();
+        assert_eq!(r.key.id, "K2asked");
+        assert_eq!(r.key.key_tenants[0].tenant_id, "T");
+        assert_eq!(r.key.key_tenants[0].extra["tenantName"], 5);
+        for key in ["null", "[]", "\"x\"", "{}"] {
+            let r = rotated(&format!(r#"{{"cleartext":"s3","key":{key}}}"#)).unwrap();
+            assert_eq!((r.key.id.as_str(), r.cleartext.expose()), ("K2asked", "s3"));
+        }
+        for bad in [r#"{"key":{"id":"K"}}"#, r#"{"cleartext":""}"#, r#"{"cleartext":null}"#, r#"{"cleartext":5}"#] {
+            assert!(rotated(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::client::{Client, Request};
 use crate::error::{Error, ErrorCode, Result};
+use crate::lenient::Fields;
 use crate::response::decode;
 use crate::retry::Safety;
 
@@ -13,6 +14,19 @@ pub const CREATE_DCR_TEMPLATE_PATH: &str = "/v1/mgmt/resource/dynamic-registrati
 
 /// The time units the session settings accept.
 pub const EXPIRATION_UNITS: [&str; 4] = ["minutes", "hours", "days", "weeks"];
+
+/// The wire names of [`SessionSettings`]' fields.
+pub const SESSION_SETTINGS_FIELDS: [&str; 9] = [
+    "enabled",
+    "sessionTokenExpiration",
+    "sessionTokenExpirationUnit",
+    "refreshTokenExpiration",
+    "refreshTokenExpirationUnit",
+    "userTemplateId",
+    "keyTemplateId",
+    "keySessionTokenExpiration",
+    "keySessionTokenExpirationUnit",
+];
 
 /// Token lifetimes and JWT templates for dynamically registered clients
 /// (`ThirdPartyApplicationSessionSettings`). Absent fields are not sent.
@@ -46,7 +60,9 @@ pub struct SessionSettings {
     /// Unit of `key_session_token_expiration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_session_token_expiration_unit: Option<String>,
-    /// Fields this version does not know, kept verbatim.
+    /// Fields this version does not know, kept verbatim when decoding an answer. In a
+    /// template to create they are an `INVALID_ARGUMENT` error (a misspelled field would
+    /// otherwise be sent and silently ignored).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -111,6 +127,18 @@ impl NewDcrTemplate {
             }
         }
         if let Some(s) = &self.session_settings {
+            if !s.extra.is_empty() {
+                let names: Vec<String> = s
+                    .extra
+                    .keys()
+                    .map(|k| k.chars().take(64).collect::<String>())
+                    .collect();
+                problems.push(format!(
+                    "sessionSettings has unknown field(s) {}; check the spelling (known: {})",
+                    names.join(", "),
+                    SESSION_SETTINGS_FIELDS.join(", ")
+                ));
+            }
             let pairs = [
                 (
                     "sessionTokenExpiration",
@@ -156,14 +184,14 @@ impl NewDcrTemplate {
     }
 }
 
-/// A created dynamic registration template, as the server returned it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// A created dynamic registration template, as the server returned it. Decoded leniently,
+/// like [`AccessKey`](crate::AccessKey): drifted fields are kept raw in `extra`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DcrTemplate {
     /// The generated id.
     pub id: String,
     /// The template's version.
-    #[serde(deserialize_with = "string_or_number")]
     pub version: String,
     /// The name.
     pub name: String,
@@ -182,10 +210,8 @@ pub struct DcrTemplate {
     /// Tags.
     pub tags: Vec<String>,
     /// Creation time, as the server formats it.
-    #[serde(deserialize_with = "string_or_number")]
     pub created_time: String,
     /// Last modification time, as the server formats it.
-    #[serde(deserialize_with = "string_or_number")]
     pub modified_time: String,
     /// Fields this version does not know, kept verbatim.
     #[serde(flatten)]
@@ -199,12 +225,24 @@ impl DcrTemplate {
     }
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
+impl<'de> Deserialize<'de> for DcrTemplate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut f = Fields::deserialize(d)?;
+        Ok(DcrTemplate {
+            id: f.take_text("id"),
+            version: f.take_text("version"),
+            name: f.take("name"),
+            description: f.take("description"),
+            login_page_url: f.take("loginPageURL"),
+            session_settings: f.take("sessionSettings"),
+            skip_consent_screen: f.take("skipConsentScreen"),
+            force_add_all_authorization_info: f.take("forceAddAllAuthorizationInfo"),
+            tags: f.take("tags"),
+            created_time: f.take_text("createdTime"),
+            modified_time: f.take_text("modifiedTime"),
+            extra: f.rest(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -340,6 +378,33 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::InvalidArgument);
             assert!(e.message().contains(field), "{field}: {}", e.message());
         }
+    }
+
+    #[test]
+    fn unknown_session_settings_fields_are_rejected_by_name() {
+        let t: NewDcrTemplate = serde_json::from_str(
+            r#"{"name":"n","sessionSettings":{"refreshTokenExpirationX":5,"enabled":true}}"#,
+        )
+        .unwrap();
+        let e = t.validate().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert!(e.message().contains("refreshTokenExpirationX"), "{}", e.message());
+        for f in SESSION_SETTINGS_FIELDS {
+            let s: SessionSettings = serde_json::from_str(&format!(r#"{{"{f}":null}}"#)).unwrap();
+            assert!(s.extra.is_empty(), "{f} is not a field");
+        }
+    }
+
+    #[test]
+    fn drifted_template_answers_keep_what_they_can() {
+        let t: DcrTemplate = serde_json::from_str(
+            r#"{"id":"DRT2a","name":"n","tags":null,"skipConsentScreen":"yes","sessionSettings":[],"version":null}"#,
+        )
+        .unwrap();
+        assert_eq!((t.id.as_str(), t.name.as_str(), t.version.as_str()), ("DRT2a", "n", ""));
+        assert!(t.tags.is_empty() && !t.skip_consent_screen && t.session_settings.is_none());
+        assert_eq!(t.extra["skipConsentScreen"], "yes");
+        assert_eq!(t.extra["sessionSettings"], serde_json::json!([]));
     }
 
     #[test]

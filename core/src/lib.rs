@@ -29,6 +29,7 @@ mod client;
 pub mod config;
 mod dcr_templates;
 mod error;
+mod lenient;
 mod response;
 mod retry;
 pub mod runtime;
@@ -44,6 +45,7 @@ pub use client::Client;
 pub use config::ClientBuilder;
 pub use dcr_templates::{
     DcrTemplate, NewDcrTemplate, SessionSettings, CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS,
+    SESSION_SETTINGS_FIELDS,
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use secret::Secret;
