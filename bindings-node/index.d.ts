@@ -13,6 +13,11 @@ export interface ClientOptions {
   timeoutMs?: number
   /** Automatic retries of a request that certainly was not applied (default 2). */
   maxRetries?: number
+  /**
+   * Requests this client runs at once, which bounds the sockets it opens (default 64, at
+   * most 4096); further calls wait for a free slot instead of failing with `EMFILE`.
+   */
+  maxConnections?: number
 }
 
 /** One tenant's OAuth token for an outbound app. Set `refreshToken`, `accessToken` or both. */
@@ -30,7 +35,7 @@ export interface TenantToken {
   grantedBy?: string
 }
 
-/** Token lifetimes and JWT templates of dynamically registered clients. */
+/** Token lifetimes and JWT templates of dynamically registered clients. A field not listed here is an `INVALID_ARGUMENT` error. */
 export interface SessionSettings {
   enabled?: boolean
   sessionTokenExpiration?: number
@@ -41,6 +46,10 @@ export interface SessionSettings {
   keyTemplateId?: string
   keySessionTokenExpiration?: number
   keySessionTokenExpirationUnit?: 'minutes' | 'hours' | 'days' | 'weeks' | ''
+}
+
+/** Session settings as the server returned them (unknown fields kept). */
+export interface DcrSessionSettings extends SessionSettings {
   [unknownField: string]: unknown
 }
 
@@ -63,7 +72,7 @@ export interface DcrTemplate {
   name: string
   description: string
   loginPageURL: string
-  sessionSettings?: SessionSettings
+  sessionSettings?: DcrSessionSettings
   skipConsentScreen: boolean
   forceAddAllAuthorizationInfo: boolean
   tags: Array<string>
@@ -196,9 +205,10 @@ export declare class Client {
    */
   rotateAccessKey(id: string): Promise<RotatedAccessKey>
   /**
-   * Uploads tenant OAuth tokens for outbound apps, all or nothing. Invalid items are one
-   * `INVALID_ARGUMENT` error (nothing sent); items the server refuses are one
-   * `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to repeat.
+   * Uploads tenant OAuth tokens for outbound apps, all or nothing, at most 100,000 per
+   * call. Invalid items are one `INVALID_ARGUMENT` error (nothing sent); items the server
+   * refuses are one `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to
+   * repeat.
    */
   batchUploadTenantTokens(tokens: Array<TenantToken>): Promise<void>
   /**

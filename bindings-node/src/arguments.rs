@@ -6,21 +6,31 @@
 //! into the wrong field must not end up in an error.
 
 use descope_mgmt::{Client, ClientBuilder, NewDcrTemplate, TenantToken};
-use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, Unknown};
-use napi::ValueType;
+use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use crate::errors::{config, descope_error, invalid_argument, type_error};
+use crate::js_reader::{looks_like_field_name, Reader};
+
+/// The most tokens one `batchUploadTenantTokens` call accepts; a longer array is
+/// `INVALID_ARGUMENT` before any item is read (split it into several batches).
+pub(crate) const MAX_BATCH_TOKENS: usize = 100_000;
+
+/// How deep containers inside an item are read: a token's `scopes` array and a template's
+/// `sessionSettings` and `tags` sit at depth 1; anything deeper is refused by type.
+const MAX_ITEM_DEPTH: usize = 2;
 
 /// The names `new Client(options)` accepts.
-const CLIENT_OPTIONS: [&str; 5] = [
+const CLIENT_OPTIONS: [&str; 6] = [
     "projectId",
     "managementKey",
     "baseUrl",
     "timeoutMs",
     "maxRetries",
+    "maxConnections",
 ];
 
 /// The options of `new Client(options)`, read from JavaScript. Unset values fall back to the
@@ -32,6 +42,7 @@ pub(crate) struct ClientOptions {
     base_url: Option<String>,
     timeout_ms: Option<f64>,
     max_retries: Option<f64>,
+    max_connections: Option<f64>,
 }
 
 /// Builds a core client from `new Client(options)`. A non-object, an unknown option or a
@@ -47,8 +58,9 @@ pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<Client> {
         .map_err(|e| descope_error(&e))
 }
 
-/// Reads the options object field by field, so that numbers arrive as they are (`NaN`
-/// included) and the core decides whether they are acceptable.
+/// Reads the options object's own enumerable properties (inherited ones, such as a
+/// polluted `Object.prototype.baseUrl`, are ignored), so that numbers arrive as they are
+/// (`NaN` included) and the core decides whether they are acceptable.
 fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
     let shape = "options must be an object such as { projectId, managementKey }";
     let kind = value.get_type()?;
@@ -58,35 +70,54 @@ fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
     if kind != ValueType::Object {
         return Err(type_error(format!("{shape}, not {}", js_kind(kind))));
     }
-    // SAFETY: the value is an object (checked above).
-    let object: Object<'_> = unsafe { value.cast()? };
-    if object.is_array()? {
+    let reader = Reader::new(value.value().env, 0);
+    if reader.is_array(value.raw())? {
         return Err(type_error(format!("{shape}, not an array")));
     }
-    for name in Object::keys(&object)? {
+    let entries = reader.own_entries(value.raw())?;
+    for (name, _) in &entries {
         if !CLIENT_OPTIONS.contains(&name.as_str()) {
+            let shown = if looks_like_field_name(name) {
+                format!("`{name}`")
+            } else {
+                "(name not shown)".to_owned()
+            };
             return Err(type_error(format!(
-                "options: unknown option `{name}`, expected one of `{}`",
+                "options: unknown option {shown}, expected one of `{}`",
                 CLIENT_OPTIONS.join("`, `")
             )));
         }
     }
-    Ok(ClientOptions {
-        project_id: string_option(&object, "projectId")?,
-        management_key: string_option(&object, "managementKey")?,
-        base_url: string_option(&object, "baseUrl")?,
-        timeout_ms: number_option(&object, "timeoutMs")?,
-        max_retries: number_option(&object, "maxRetries")?,
-    })
+    let mut o = ClientOptions::default();
+    for (name, v) in entries {
+        match name.as_str() {
+            "projectId" => o.project_id = string_option(&reader, v, &name)?,
+            "managementKey" => o.management_key = string_option(&reader, v, &name)?,
+            "baseUrl" => o.base_url = string_option(&reader, v, &name)?,
+            "timeoutMs" => o.timeout_ms = number_option(&reader, v, &name)?,
+            "maxRetries" => o.max_retries = number_option(&reader, v, &name)?,
+            _ => o.max_connections = number_option(&reader, v, &name)?,
+        }
+    }
+    Ok(o)
 }
 
-/// An option that must be a string when set (`undefined` and `null` mean "not set").
-fn string_option(object: &Object<'_>, name: &str) -> napi::Result<Option<String>> {
-    let value: Unknown<'_> = object.get_named_property(name)?;
-    match value.get_type()? {
+/// An option that must be a string when set (`undefined` and `null` mean "not set"). A
+/// string with a lone surrogate is a `CONFIG` error naming the option.
+fn string_option(
+    reader: &Reader,
+    value: sys::napi_value,
+    name: &str,
+) -> napi::Result<Option<String>> {
+    match ValueType::from(reader.type_of(value)?) {
         ValueType::Undefined | ValueType::Null => Ok(None),
-        // SAFETY: the value is a string (checked by the match).
-        ValueType::String => Ok(Some(unsafe { value.cast::<String>()? })),
+        ValueType::String => match reader.string(value, &format!("options.{name}")) {
+            Ok(s) => Ok(Some(s)),
+            // Reported as a bad setting, like every other bad option value.
+            Err(_) => Err(config(format!(
+                "options.{name}: the string holds a lone UTF-16 surrogate (not valid Unicode)"
+            ))),
+        },
         other => Err(type_error(format!(
             "options.{name} must be a string, not {}",
             js_kind(other)
@@ -95,12 +126,10 @@ fn string_option(object: &Object<'_>, name: &str) -> napi::Result<Option<String>
 }
 
 /// An option that must be a number when set (`undefined` and `null` mean "not set").
-fn number_option(object: &Object<'_>, name: &str) -> napi::Result<Option<f64>> {
-    let value: Unknown<'_> = object.get_named_property(name)?;
-    match value.get_type()? {
+fn number_option(reader: &Reader, value: sys::napi_value, name: &str) -> napi::Result<Option<f64>> {
+    match ValueType::from(reader.type_of(value)?) {
         ValueType::Undefined | ValueType::Null => Ok(None),
-        // SAFETY: the value is a number (checked by the match).
-        ValueType::Number => Ok(Some(unsafe { value.cast::<f64>()? })),
+        ValueType::Number => Ok(Some(reader.number(value)?)),
         other => Err(type_error(format!(
             "options.{name} must be a number, not {}",
             js_kind(other)
@@ -131,7 +160,105 @@ fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBui
         }
         builder = builder.max_retries(n as u32);
     }
+    if let Some(n) = o.max_connections {
+        // As for maxRetries: whole numbers saturate, and the core refuses 0 and too many.
+        if n.is_nan() || n < 0.0 || (n.is_finite() && n.fract() != 0.0) {
+            return Err(config("maxConnections must be a whole number, 1 or more"));
+        }
+        builder = builder.max_connections(n as usize);
+    }
     Ok(builder)
+}
+
+/// The `tokens` argument as JavaScript hands it over, read with [`Reader`]: own
+/// properties only, at most [`MAX_BATCH_TOKENS`] items (checked before any is read), no
+/// holes, no lone surrogates, no values JSON cannot carry. Then converted like
+/// [`tenant_tokens`].
+pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<TenantToken>> {
+    let shape =
+        "tokens must be an array of { appId, tenantId, refreshToken | accessToken } objects";
+    let Some(tokens) = tokens else {
+        return Err(type_error(format!("{shape}, not null or undefined")));
+    };
+    let mut reader = Reader::new(tokens.value().env, MAX_ITEM_DEPTH);
+    let array = tokens.raw();
+    if reader.type_of(array)? != sys::ValueType::napi_object || !reader.is_array(array)? {
+        return Err(type_error(format!("{shape}, not {}", reader.kind(array)?)));
+    }
+    let len = reader.array_length(array)? as usize;
+    check_batch_size(len)?;
+    let mut items = Vec::new();
+    let mut path = String::from("tokens");
+    for i in 0..len as u32 {
+        let item = reader.scoped(|reader| {
+            let element = reader.element(array, i, "tokens")?;
+            if reader.type_of(element)? != sys::ValueType::napi_object
+                || reader.is_array(element)?
+            {
+                return Err(type_error(format!(
+                    "tokens[{i}] must be an object, not {}",
+                    reader.kind(element)?
+                )));
+            }
+            path.truncate("tokens".len());
+            path.push_str(&format!("[{i}]"));
+            reader.object(element, &mut path, 0)
+        })?;
+        items.push(Value::Object(item));
+    }
+    tenant_tokens(Some(Value::Array(items)))
+}
+
+/// Whether `JSON.stringify(tokens)` wrote the tokens' own data: false when a `toJSON`
+/// method is reachable from the array, i.e. added to `Array.prototype` or
+/// `Object.prototype` (`index.js` sends only arrays of plain objects, whose prototypes are
+/// those two or null, down the JSON path).
+pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
+    let reader = Reader::new(tokens.value().env, 0);
+    Ok(!reader.has_property(tokens.raw(), "toJSON")?)
+}
+
+/// Refuses a batch longer than [`MAX_BATCH_TOKENS`].
+fn check_batch_size(len: usize) -> napi::Result<()> {
+    if len > MAX_BATCH_TOKENS {
+        return Err(invalid_argument(format!(
+            "tokens: {len} tokens is more than the {MAX_BATCH_TOKENS} one call accepts; split them into several batches; nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
+/// The `template` argument as JavaScript hands it over, read with [`Reader`] (see
+/// [`tenant_tokens_js`]), then converted like [`new_dcr_template`].
+pub(crate) fn new_dcr_template_js(template: Option<Unknown<'_>>) -> napi::Result<NewDcrTemplate> {
+    let shape = "template must be an object such as { name: 'MCP agents' }";
+    let Some(template) = template else {
+        return Err(type_error(format!("{shape}, not null or undefined")));
+    };
+    let mut reader = Reader::new(template.value().env, MAX_ITEM_DEPTH);
+    let object = template.raw();
+    if reader.type_of(object)? != sys::ValueType::napi_object || reader.is_array(object)? {
+        return Err(type_error(format!("{shape}, not {}", reader.kind(object)?)));
+    }
+    let fields = reader.object(object, &mut String::from("template"), 0)?;
+    new_dcr_template(Some(Value::Object(fields)))
+}
+
+/// The `id` argument of `rotateAccessKey`: a string (else a `TypeError`) without lone
+/// surrogates (else `INVALID_ARGUMENT`).
+pub(crate) fn access_key_id_js(id: Option<Unknown<'_>>) -> napi::Result<String> {
+    let shape = "id must be the access key id as a string";
+    let Some(id) = id else {
+        return Err(type_error(format!("{shape}, not null or undefined")));
+    };
+    let reader = Reader::new(id.value().env, 0);
+    if reader.type_of(id.raw())? != sys::ValueType::napi_string {
+        return Err(type_error(format!(
+            "{shape}, not {}",
+            reader.kind(id.raw())?
+        )));
+    }
+    reader.string(id.raw(), "id")
 }
 
 /// Converts the argument of `batchUploadTenantTokens`. Not an array, an item that is not
@@ -144,6 +271,7 @@ pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantTok
             kind_of(tokens.as_ref())
         )));
     };
+    check_batch_size(items.len())?;
     items.iter_mut().for_each(whole_numbers_as_integers);
     items
         .iter()
@@ -167,7 +295,7 @@ pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantTok
 pub(crate) fn tenant_tokens_json(json: &str) -> Option<napi::Result<Vec<TenantToken>>> {
     // Fast path: straight into the core's model.
     if let Ok(tokens) = serde_json::from_str::<Vec<TenantToken>>(json) {
-        return Some(Ok(tokens));
+        return Some(check_batch_size(tokens.len()).map(|()| tokens));
     }
     // Invalid somewhere: redo it through `tenant_tokens` for its precise errors.
     let mut value = serde_json::from_str::<Value>(json).ok()?;
@@ -206,18 +334,33 @@ pub(crate) fn new_dcr_template(template: Option<Value>) -> napi::Result<NewDcrTe
         }
     };
     whole_numbers_as_integers(&mut template);
-    from_json(&template, "template")
+    let template: NewDcrTemplate = from_json(&template, "template")?;
+    // The core keeps unknown session settings (servers may add some) and refuses them in
+    // input when validating; refused here first, with the field's path.
+    if let Some(name) = template
+        .session_settings
+        .as_ref()
+        .and_then(|s| s.extra.keys().next())
+    {
+        return Err(unknown_field(
+            "template.sessionSettings",
+            name,
+            &descope_mgmt::SESSION_SETTINGS_FIELDS,
+        ));
+    }
+    Ok(template)
 }
 
-/// Converts the argument of `rotateAccessKey`; anything but a string is a `TypeError`.
-pub(crate) fn access_key_id(id: Option<Value>) -> napi::Result<String> {
-    match id {
-        Some(Value::String(id)) => Ok(id),
-        other => Err(type_error(format!(
-            "id must be the access key id as a string, not {}",
-            kind_of(other.as_ref())
-        ))),
-    }
+/// The `INVALID_ARGUMENT` error for an unknown field `name` of the object at `location`:
+/// `template.sessionSettings.refreshTokenExpirationX: unknown field, expected one of ...`.
+/// A name that does not look like a field name is not shown.
+fn unknown_field(location: &str, name: &str, expected: &[&str]) -> napi::Error {
+    let mut path = location.to_owned();
+    crate::js_reader::push_field(&mut path, name);
+    invalid_argument(format!(
+        "{path}: unknown field, expected one of `{}`; nothing was sent",
+        expected.join("`, `")
+    ))
 }
 
 /// Deserializes a core model from `value` (an object), naming `at` (e.g. `tokens[1]`) and
@@ -231,12 +374,26 @@ fn from_json<T: DeserializeOwned>(value: &Value, at: &str) -> napi::Result<T> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let message = error.inner().to_string();
         let mut path: Vec<&Segment> = error.path().iter().collect();
-        if message.starts_with("unknown field `") {
-            // The path ends with the unknown name, which the message already gives.
-            path.pop();
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            // serde writes "unknown field `<name>`, expected one of `a`, `b`"; the path
+            // ends with the name, which may be anything the caller wrote as a key.
+            let name = match path.pop() {
+                Some(Segment::Map { key }) => key.as_str(),
+                _ => "",
+            };
+            let expected = rest
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix("`, "))
+                .map(|e| format!(", {e}"))
+                .unwrap_or_default();
+            let (mut location, _) = locate(value, at, &path);
+            crate::js_reader::push_field(&mut location, name);
+            return invalid_argument(format!(
+                "{location}: unknown field{expected}; nothing was sent"
+            ));
         }
         let (location, found) = locate(value, at, &path);
-        if message.starts_with("unknown field `") || message.starts_with("missing field `") {
+        if message.starts_with("missing field `") {
             invalid_argument(format!("{location}: {message}; nothing was sent"))
         } else if message.starts_with("invalid type: ") {
             // serde writes "invalid type: <found>, expected <expected>"; <found> may quote
@@ -353,8 +510,8 @@ fn js_kind(kind: ValueType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::{
-        access_key_id, apply, new_dcr_template, tenant_tokens, tenant_tokens_json,
-        whole_numbers_as_integers, ClientOptions,
+        apply, new_dcr_template, tenant_tokens, tenant_tokens_json, whole_numbers_as_integers,
+        ClientOptions,
     };
     use descope_mgmt::Client;
     use napi::Status;
@@ -394,10 +551,6 @@ mod tests {
 
     #[test]
     fn shapes_are_checked_before_fields() {
-        assert_eq!(access_key_id(Some(json!("K2x"))).unwrap(), "K2x");
-        for bad in [None, Some(json!(5)), Some(json!(null))] {
-            assert_eq!(failure(access_key_id(bad)).0, Status::InvalidArg);
-        }
         assert_eq!(
             failure(tenant_tokens(Some(json!({})))).0,
             Status::InvalidArg
@@ -426,7 +579,7 @@ mod tests {
         assert_eq!(status, Status::GenericFailure);
         assert_eq!(code(&reason), "INVALID_ARGUMENT");
         assert!(
-            reason.contains("tokens[1]: unknown field `token`"),
+            reason.contains("tokens[1].token: unknown field, expected one of `appId`, "),
             "{reason}"
         );
         let (_, reason) = failure(new_dcr_template(Some(
@@ -554,6 +707,59 @@ mod tests {
         assert!(tenant_tokens_json(r#"[{"appId": "\ud800", "tenantId": "t"}]"#).is_none());
     }
 
+    #[test]
+    fn unknown_session_settings_fields_are_invalid_argument_naming_the_path() {
+        let (status, reason) = failure(new_dcr_template(Some(json!({
+            "name": "x",
+            "sessionSettings": {"refreshTokenExpiration": 3, "refreshTokenExpirationX": 4}
+        }))));
+        assert_eq!(status, Status::GenericFailure);
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        assert!(
+            reason.contains("template.sessionSettings.refreshTokenExpirationX: unknown field, expected one of `enabled`, "),
+            "{reason}"
+        );
+        let ok = new_dcr_template(Some(
+            json!({"name": "x", "sessionSettings": {"enabled": true}}),
+        ));
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_that_look_like_values_are_not_shown() {
+        let secret = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+        let (_, reason) = failure(tenant_tokens(Some(json!([
+            {"appId": "a", "tenantId": "t", "accessToken": "x", secret: 1}
+        ]))));
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        assert!(!reason.contains(secret), "{reason}");
+        assert!(
+            reason.contains("tokens[0].<field>: unknown field"),
+            "{reason}"
+        );
+        let (_, reason) = failure(new_dcr_template(Some(
+            json!({"name": "x", "sessionSettings": {secret: 1}}),
+        )));
+        assert!(!reason.contains(secret), "{reason}");
+    }
+
+    #[test]
+    fn batches_beyond_the_limit_are_invalid_argument_on_both_paths() {
+        let item = json!({"appId": "a", "tenantId": "t", "accessToken": "x"});
+        let many = Value::Array(vec![item; super::MAX_BATCH_TOKENS + 1]);
+        let (_, reason) = failure(tenant_tokens(Some(many.clone())));
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        assert!(
+            reason.contains("split them into several batches"),
+            "{reason}"
+        );
+        let (_, reason) = failure(tenant_tokens_json(&many.to_string()).unwrap());
+        assert_eq!(code(&reason), "INVALID_ARGUMENT");
+        let mut at_limit = many;
+        at_limit.as_array_mut().unwrap().pop();
+        assert!(tenant_tokens_json(&at_limit.to_string()).unwrap().is_ok());
+    }
+
     /// A builder that never reads the environment, for option tests.
     fn built(options: ClientOptions) -> napi::Result<Client> {
         let builder = Client::builder()
@@ -591,6 +797,24 @@ mod tests {
                 ..ClientOptions::default()
             }));
             assert_eq!(code(&reason), "CONFIG", "{n}: {reason}");
+        }
+        for n in [0.0, -1.0, 1.5, f64::NAN, 4097.0, 1e30, f64::INFINITY] {
+            let (_, reason) = failure(built(ClientOptions {
+                max_connections: Some(n),
+                ..ClientOptions::default()
+            }));
+            assert_eq!(code(&reason), "CONFIG", "{n}: {reason}");
+            assert!(
+                reason.contains("maxConnections") || reason.contains("max_connections"),
+                "{reason}"
+            );
+        }
+        for n in [1.0, 4096.0] {
+            built(ClientOptions {
+                max_connections: Some(n),
+                ..ClientOptions::default()
+            })
+            .expect("a connection limit from 1 to 4096 is accepted");
         }
         let client = built(ClientOptions {
             timeout_ms: Some(1500.0),

@@ -1,9 +1,8 @@
 //! `Client`: the three Management API calls, each returning a promise.
 
-use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, Unknown};
+use napi::bindgen_prelude::{Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-use serde_json::Value;
 
 use crate::arguments;
 use crate::promise::spawn_call;
@@ -54,9 +53,9 @@ impl Client {
     pub fn rotate_access_key<'env>(
         &self,
         env: &'env Env,
-        id: Option<Value>,
+        id: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
-        let id = arguments::access_key_id(id)?;
+        let id = arguments::access_key_id_js(id)?;
         let client = self.inner.clone();
         spawn_call(
             env,
@@ -65,9 +64,10 @@ impl Client {
         )
     }
 
-    /// Uploads tenant OAuth tokens for outbound apps, all or nothing. Invalid items are one
-    /// `INVALID_ARGUMENT` error (nothing sent); items the server refuses are one
-    /// `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to repeat.
+    /// Uploads tenant OAuth tokens for outbound apps, all or nothing, at most 100,000 per
+    /// call. Invalid items are one `INVALID_ARGUMENT` error (nothing sent); items the server
+    /// refuses are one `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to
+    /// repeat.
     #[napi(
         catch_unwind,
         ts_args_type = "tokens: Array<TenantToken>",
@@ -76,9 +76,9 @@ impl Client {
     pub fn batch_upload_tenant_tokens<'env>(
         &self,
         env: &'env Env,
-        tokens: Option<Value>,
+        tokens: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
-        let tokens = arguments::tenant_tokens(tokens)?;
+        let tokens = arguments::tenant_tokens_js(tokens)?;
         let client = self.inner.clone();
         spawn_call(
             env,
@@ -91,7 +91,8 @@ impl Client {
     /// by V8's serializer once `index.js` checked that `tokens` is an array of plain objects
     /// holding only JSON values. Parsing it is much cheaper than reading the array property
     /// by property. Errors are the same as `batchUploadTenantTokens`'s; if `json` cannot be
-    /// parsed (a string with a lone surrogate), `tokens` is converted the usual way.
+    /// parsed (a string with a lone surrogate) or may not be faithful (a polluted
+    /// `toJSON`), `tokens` is converted the usual way.
     #[napi(catch_unwind, skip_typescript)]
     pub fn batch_upload_tenant_tokens_json<'env>(
         &self,
@@ -99,12 +100,14 @@ impl Client {
         json: String,
         tokens: Unknown<'_>,
     ) -> Result<Object<'env>> {
-        let tokens = match arguments::tenant_tokens_json(&json) {
+        // A `toJSON` reachable from the array (one added to `Array.prototype` or
+        // `Object.prototype`) made `json` something else than the tokens: read them.
+        let tokens = match arguments::json_is_faithful(&tokens)?
+            .then(|| arguments::tenant_tokens_json(&json))
+            .flatten()
+        {
             Some(converted) => converted?,
-            // SAFETY: `tokens` is a live value of this call's environment.
-            None => arguments::tenant_tokens(unsafe {
-                <Option<Value> as FromNapiValue>::from_napi_value(env.raw(), tokens.raw())
-            }?)?,
+            None => arguments::tenant_tokens_js(Some(tokens))?,
         };
         let client = self.inner.clone();
         spawn_call(
@@ -124,9 +127,9 @@ impl Client {
     pub fn create_dcr_template<'env>(
         &self,
         env: &'env Env,
-        template: Option<Value>,
+        template: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
-        let template = arguments::new_dcr_template(template)?;
+        let template = arguments::new_dcr_template_js(template)?;
         let client = self.inner.clone();
         spawn_call(
             env,

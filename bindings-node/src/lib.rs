@@ -16,6 +16,7 @@
 mod arguments;
 mod client;
 mod errors;
+mod js_reader;
 mod promise;
 mod rotated_access_key;
 

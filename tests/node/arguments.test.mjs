@@ -104,11 +104,14 @@ test('rotateAccessKey rejects a non-string id with a TypeError', async () => {
 test('batchUploadTenantTokens rejects what is not an array of objects with a TypeError', async () => {
   for (const tokens of [undefined, null, 'tokens', 7, { appId: 'slack' }, [1], [null], [undefined], ['x'],
     [{ appId: 'slack', tenantId: 'T2a', accessToken: () => 'x' }],
-    [{ appId: Symbol('a'), tenantId: 'T2a', accessToken: 'x' }],
-    [circular]]) {
+    [{ appId: Symbol('a'), tenantId: 'T2a', accessToken: 'x' }]]) {
     const err = await rejection(client.batchUploadTenantTokens(tokens))
     assert.ok(err instanceof TypeError, `${String(tokens)}: ${err}`)
   }
+  // A cycle is not followed: the extra field is unknown.
+  const cyclic = await rejection(client.batchUploadTenantTokens([circular]))
+  assert.ok(cyclic instanceof DescopeError && cyclic.code === 'INVALID_ARGUMENT', shown(cyclic))
+  assert.match(cyclic.message, /^INVALID_ARGUMENT: tokens\[0\]\.self: unknown field/)
   await nothingSent()
 })
 
@@ -134,19 +137,18 @@ test('batchUploadTenantTokens rejects a field of the wrong type with a TypeError
 })
 
 test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any other array', async () => {
-  // A lone surrogate (JSON.stringify escapes it, serde refuses the escape), a class instance
-  // and a null-prototype object all take the property-by-property path.
+  // A class instance and a null-prototype object take the property-by-property path (a
+  // lone surrogate, which also does, is refused: see hardening.test.mjs).
   class Token {
     constructor() {
       Object.assign(this, { appId: 'slack', tenantId: 'T2json', accessToken: 'x' })
     }
   }
   const bare = Object.assign(Object.create(null), { appId: 'slack', tenantId: 'T2json3', accessToken: 'y' })
-  await client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2json2', accessToken: 'lone \ud800' }])
   await client.batchUploadTenantTokens([new Token(), bare])
-  // All three were stored, under the right app (prints tenant and app ids only, never tokens).
+  // Both were stored, under the right app (prints tenant and app ids only, never tokens).
   const stored = await emu.tokens()
-  for (const tenantId of ['T2json', 'T2json2', 'T2json3']) {
+  for (const tenantId of ['T2json', 'T2json3']) {
     const items = stored.filter((t) => t.tenantId === tenantId)
     assert.ok(items.length === 1, `${tenantId}: ${items.length} stored token(s), expected 1`)
     assert.ok(items[0].appId === 'slack', `${tenantId}: stored under appId ${items[0].appId}, expected slack`)
@@ -158,7 +160,7 @@ test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any oth
 
 test('batchUploadTenantTokens rejects unknown fields and rule violations with INVALID_ARGUMENT', async () => {
   const cases = [
-    [{ appId: 'slack', tenantId: 'T2a', refresh_token: 'x' }, /^INVALID_ARGUMENT: tokens\[0\]: unknown field `refresh_token`/],
+    [{ appId: 'slack', tenantId: 'T2a', refresh_token: 'x' }, /^INVALID_ARGUMENT: tokens\[0\]\.refresh_token: unknown field, expected one of `appId`/],
     [{ appId: 'slack', tenantId: 'T2a', accessToken: 'x', accessTokenExpiry: 2 ** 40 }, /32 bits/],
     [{ appId: '', tenantId: 'T2a', accessToken: 'sk-secret-scope' }, /appId/],
   ]
@@ -173,7 +175,7 @@ test('batchUploadTenantTokens rejects unknown fields and rule violations with IN
     { appId: 'slack', tenantId: 'T2a', accessToken: 'x' },
     { appId: 'slack', tenantId: 'T2b', accessToken: 'x', tenantName: 'typo' },
   ]))
-  assert.match(err.message, /tokens\[1\]: unknown field `tenantName`/)
+  assert.match(err.message, /tokens\[1\]\.tenantName: unknown field/)
   await nothingSent()
 })
 

@@ -14,7 +14,7 @@ import {
 } from '../../bindings-node/index.js'
 
 export async function usesEveryCall(): Promise<void> {
-  const options: ClientOptions = { projectId: 'P2x', managementKey: 'K2x', baseUrl: 'http://127.0.0.1:1', timeoutMs: 500, maxRetries: 0 }
+  const options: ClientOptions = { projectId: 'P2x', managementKey: 'K2x', baseUrl: 'http://127.0.0.1:1', timeoutMs: 500, maxRetries: 0, maxConnections: 16 }
   const client = new Client(options)
   const fromEnv = new Client()
   const projectId: string = fromEnv.projectId + client.baseUrl
@@ -37,6 +37,14 @@ export async function usesEveryCall(): Promise<void> {
     tags: ['mcp'],
   }
   const template: DcrTemplate = await client.createDcrTemplate(body)
+  const misspelled: NewDcrTemplate = {
+    name: 'MCP agents',
+    // @ts-expect-error a misspelled session setting is a type error (no index signature)
+    sessionSettings: { refreshTokenExpirationX: 5 },
+  }
+  // @ts-expect-error a misspelled token field is a type error
+  const typo: TenantToken = { appId: 'slack', tenantId: 'T2acme', accesToken: 'a' }
+  const extra: unknown = template.sessionSettings?.someServerField
   const url: string = template.loginPageURL
 
   try {
@@ -50,5 +58,5 @@ export async function usesEveryCall(): Promise<void> {
       void [wait, failures, status, err.errorCode, err.description, err.errorMessage, err.outcomeUnknown]
     }
   }
-  void [projectId, secret, masked, uploaded, url]
+  void [projectId, secret, masked, uploaded, url, misspelled, typo, extra]
 }
