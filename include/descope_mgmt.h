@@ -217,6 +217,12 @@ typedef struct descope_mgmt_options {
      * (default 10000; 0 never waits, returning `RATE_LIMITED` at once).
      */
     int64_t max_retry_wait_ms;
+    /**
+     * How many requests the client runs at once, which bounds its open sockets (default
+     * 64, at most 4096; 0 is a `CONFIG` error). More calls wait for a free slot. Added in
+     * 0.1.0's second options version: callers built against the first one get the default.
+     */
+    int32_t max_connections;
 } descope_mgmt_options;
 
 /**

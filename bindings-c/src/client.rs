@@ -65,11 +65,20 @@ pub struct descope_mgmt_options {
     /// The longest `Retry-After` of a 429 that is waited on automatically, in milliseconds
     /// (default 10000; 0 never waits, returning `RATE_LIMITED` at once).
     pub max_retry_wait_ms: i64,
+    /// How many requests the client runs at once, which bounds its open sockets (default
+    /// 64, at most 4096; 0 is a `CONFIG` error). More calls wait for a free slot. Added in
+    /// 0.1.0's second options version: callers built against the first one get the default.
+    pub max_connections: i32,
 }
 
 /// The size of the first version of `descope_mgmt_options`: every field up to
 /// `max_retry_wait_ms` is required.
-const OPTIONS_V1_SIZE: usize = size_of::<descope_mgmt_options>();
+const OPTIONS_V1_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_options, max_retry_wait_ms) + size_of::<i64>();
+
+/// The size a caller's struct needs for `max_connections` to be read.
+const OPTIONS_V2_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_options, max_connections) + size_of::<i32>();
 
 /// Fills `options` with the defaults: `struct_size = sizeof(descope_mgmt_options)`, every
 /// string NULL, every number `DESCOPE_MGMT_UNSET`.
@@ -90,6 +99,7 @@ pub extern "C" fn descope_mgmt_options_init(
             connect_timeout_ms: DESCOPE_MGMT_UNSET.into(),
             max_retries: DESCOPE_MGMT_UNSET,
             max_retry_wait_ms: DESCOPE_MGMT_UNSET.into(),
+            max_connections: DESCOPE_MGMT_UNSET,
         };
         // SAFETY: not NULL; the caller passes a writable `descope_mgmt_options`.
         unsafe { options.write(defaults) };
@@ -99,6 +109,17 @@ pub extern "C" fn descope_mgmt_options_init(
 
 fn millis(value: i64) -> Option<Duration> {
     u64::try_from(value).ok().map(Duration::from_millis)
+}
+
+/// The fields of the first version of `descope_mgmt_options`.
+struct OptionsV1 {
+    project_id: *const c_char,
+    management_key: *const c_char,
+    base_url: *const c_char,
+    timeout_ms: i64,
+    connect_timeout_ms: i64,
+    max_retries: i32,
+    max_retry_wait_ms: i64,
 }
 
 fn builder_from(options: *const descope_mgmt_options) -> FfiResult<dm::ClientBuilder> {
@@ -114,9 +135,29 @@ fn builder_from(options: *const descope_mgmt_options) -> FfiResult<dm::ClientBui
             "options.struct_size is {size}, expected at least {OPTIONS_V1_SIZE}: initialise the options with descope_mgmt_options_init"
         )));
     }
-    // SAFETY: the caller's struct holds at least every field of this version.
-    let o = unsafe { &*options };
+    // Fields are read one by one through raw pointers: the caller's struct may be an
+    // older, smaller version than this one.
+    macro_rules! field {
+        ($name:ident) => {
+            // SAFETY: not NULL, and `size` covers the field (checked by the caller of the macro).
+            unsafe { ptr::addr_of!((*options).$name).read() }
+        };
+    }
+    let o = OptionsV1 {
+        project_id: field!(project_id),
+        management_key: field!(management_key),
+        base_url: field!(base_url),
+        timeout_ms: field!(timeout_ms),
+        connect_timeout_ms: field!(connect_timeout_ms),
+        max_retries: field!(max_retries),
+        max_retry_wait_ms: field!(max_retry_wait_ms),
+    };
     let mut builder = builder;
+    if size >= OPTIONS_V2_SIZE {
+        if let Ok(n) = usize::try_from(field!(max_connections)) {
+            builder = builder.max_connections(n);
+        }
+    }
     if let Some(v) = opt_str_arg(o.project_id, "options.project_id")? {
         builder = builder.project_id(v);
     }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -437,7 +438,8 @@ static void test_options_and_config(void) {
     CHECK(o.struct_size == sizeof o && o.project_id == NULL && o.management_key == NULL && o.base_url == NULL,
           "init strings");
     CHECK(o.timeout_ms == DESCOPE_MGMT_UNSET && o.connect_timeout_ms == DESCOPE_MGMT_UNSET &&
-              o.max_retries == DESCOPE_MGMT_UNSET && o.max_retry_wait_ms == DESCOPE_MGMT_UNSET,
+              o.max_retries == DESCOPE_MGMT_UNSET && o.max_retry_wait_ms == DESCOPE_MGMT_UNSET &&
+              o.max_connections == DESCOPE_MGMT_UNSET,
           "init numbers");
 
     unsetenv("DESCOPE_PROJECT_ID");
@@ -463,6 +465,20 @@ static void test_options_and_config(void) {
     EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "timeout");
     descope_mgmt_error_free(err);
     o.timeout_ms = DESCOPE_MGMT_UNSET;
+
+    o.max_connections = 0;
+    st = descope_mgmt_client_new(&o, &c, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "max_connections");
+    descope_mgmt_error_free(err);
+    /* A caller built against the first options version (without max_connections) gets the
+       default: the library must not read past its struct_size. */
+    o.struct_size = offsetof(descope_mgmt_options, max_connections);
+    st = descope_mgmt_client_new(&o, &c, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_OK && c != NULL, "first-version options");
+    descope_mgmt_client_free(c);
+    c = NULL;
+    o.struct_size = sizeof o;
+    o.max_connections = DESCOPE_MGMT_UNSET;
 
     descope_mgmt_options small = o;
     small.struct_size = 8;
