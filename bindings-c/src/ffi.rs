@@ -249,9 +249,15 @@ pub(crate) fn parse_json_arg<T: serde::de::DeserializeOwned>(
         } else if e.is_syntax() || e.is_eof() {
             format!("invalid JSON at line {}, column {}", e.line(), e.column())
         } else {
-            format!("a value has the wrong type at line {}, column {}", e.line(), e.column())
+            format!(
+                "a value has the wrong type at line {}, column {}",
+                e.line(),
+                e.column()
+            )
         };
-        Failure::invalid(format!("{what} must be {shape}; nothing was sent: {detail}"))
+        Failure::invalid(format!(
+            "{what} must be {shape}; nothing was sent: {detail}"
+        ))
     })
 }
 
@@ -304,4 +310,3 @@ mod tests {
         assert_eq!(cstring("a\0b").to_str().unwrap(), "a\u{FFFD}b");
     }
 }
-

@@ -104,16 +104,22 @@ fn serve(target: &Target) {
                 let duration = Duration::from_secs_f64(seconds);
                 match cmd["mode"].as_str().unwrap_or("tasks") {
                     "tasks" => run(&client, &target.key_id, duration, concurrency),
-                    mode @ ("block_on" | "spawn_wait") => {
-                        run_threads(&client, &target.key_id, duration, concurrency, mode == "spawn_wait")
-                    }
+                    mode @ ("block_on" | "spawn_wait") => run_threads(
+                        &client,
+                        &target.key_id,
+                        duration,
+                        concurrency,
+                        mode == "spawn_wait",
+                    ),
                     other => serde_json::json!({ "error": format!("unknown mode {other:?}") }),
                 }
             }
             Some("quit") => break,
             other => serde_json::json!({ "error": format!("unknown op {other:?}") }),
         };
-        writeln!(stdout, "{reply}").and_then(|_| stdout.flush()).expect("stdout");
+        writeln!(stdout, "{reply}")
+            .and_then(|_| stdout.flush())
+            .expect("stdout");
     }
 }
 
@@ -213,7 +219,10 @@ fn run_threads(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a bench thread panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a bench thread panicked"))
+            .collect()
     });
     let elapsed = start.elapsed().as_secs_f64();
     let mut latencies = Vec::new();

@@ -249,7 +249,13 @@ mod tests {
         assert_eq!(r.key.status, "active");
         assert!(r.key.role_names.is_empty());
         assert_eq!(r.key.created_time, 0);
-        for raw in ["createdTime", "expireTime", "customClaims", "editable", "keyTenants"] {
+        for raw in [
+            "createdTime",
+            "expireTime",
+            "customClaims",
+            "editable",
+            "keyTenants",
+        ] {
             assert!(r.key.extra.contains_key(raw), "{raw} was not kept");
         }
         let r = rotated(r#"{"cleartext":"s2","key":{"keyTenants":[{"tenantId":"T","roleNames":null,"tenantName":5}]}}"#).unwrap();
@@ -260,7 +266,12 @@ mod tests {
             let r = rotated(&format!(r#"{{"cleartext":"s3","key":{key}}}"#)).unwrap();
             assert_eq!((r.key.id.as_str(), r.cleartext.expose()), ("K2asked", "s3"));
         }
-        for bad in [r#"{"key":{"id":"K"}}"#, r#"{"cleartext":""}"#, r#"{"cleartext":null}"#, r#"{"cleartext":5}"#] {
+        for bad in [
+            r#"{"key":{"id":"K"}}"#,
+            r#"{"cleartext":""}"#,
+            r#"{"cleartext":null}"#,
+            r#"{"cleartext":5}"#,
+        ] {
             assert!(rotated(bad).is_none(), "{bad}");
         }
     }

@@ -224,7 +224,9 @@ impl Client {
                 Outcome::MaybeSent { timed_out, .. } => Observed::MaybeSent {
                     timed_out: *timed_out,
                 },
-                Outcome::Failed(_) => return outcome.finish(config, &request, &self.scrubber(&request)),
+                Outcome::Failed(_) => {
+                    return outcome.finish(config, &request, &self.scrubber(&request))
+                }
             };
             match decide(
                 observed,
@@ -532,7 +534,10 @@ mod tests {
             .build()
             .unwrap();
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("topsecret"), "Debug output shows the management key");
+        assert!(
+            !dbg.contains("topsecret"),
+            "Debug output shows the management key"
+        );
         assert!(dbg.contains("P2x"));
     }
 }

@@ -409,9 +409,18 @@ mod tests {
     #[test]
     fn derives_region_from_long_ids_only() {
         let ok = |id: &str| derive_base_url(id).unwrap();
-        assert_eq!(ok("P2abcdefghijklmnopqrstuvwxyz12"), "https://api.descope.com");
-        assert_eq!(ok("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"), "https://api.use1.descope.com");
-        assert_eq!(ok("Peuw2ABCDEFGHIJKLMNOPQRSTUVWXYZ012"), "https://api.euw2.descope.com");
+        assert_eq!(
+            ok("P2abcdefghijklmnopqrstuvwxyz12"),
+            "https://api.descope.com"
+        );
+        assert_eq!(
+            ok("Puse1ABCDEFGHIJKLMNOPQRSTUVWXYZ0"),
+            "https://api.use1.descope.com"
+        );
+        assert_eq!(
+            ok("Peuw2ABCDEFGHIJKLMNOPQRSTUVWXYZ012"),
+            "https://api.euw2.descope.com"
+        );
         assert_eq!(ok("P"), "https://api.descope.com");
     }
 
@@ -425,7 +434,11 @@ mod tests {
             "Pa.b:ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
             "P\\abcABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
         ] {
-            assert_eq!(derive_base_url(id).unwrap_err().code(), crate::ErrorCode::Config, "{id}");
+            assert_eq!(
+                derive_base_url(id).unwrap_err().code(),
+                crate::ErrorCode::Config,
+                "{id}"
+            );
             let e = ClientBuilder::default()
                 .project_id(id)
                 .management_key("K2key")
@@ -437,10 +450,23 @@ mod tests {
 
     #[test]
     fn connection_limit_is_checked_and_connect_timeout_stays_below_total() {
-        let b = || ClientBuilder::default().project_id("P2x").management_key("K");
+        let b = || {
+            ClientBuilder::default()
+                .project_id("P2x")
+                .management_key("K")
+        };
         let none = |_: &str| None;
-        assert_eq!(b().resolve(&none).unwrap().max_connections, DEFAULT_MAX_CONNECTIONS);
-        assert_eq!(b().max_connections(3).resolve(&none).unwrap().max_connections, 3);
+        assert_eq!(
+            b().resolve(&none).unwrap().max_connections,
+            DEFAULT_MAX_CONNECTIONS
+        );
+        assert_eq!(
+            b().max_connections(3)
+                .resolve(&none)
+                .unwrap()
+                .max_connections,
+            3
+        );
         for bad in [0, MAX_CONNECTIONS + 1] {
             let e = b().max_connections(bad).resolve(&none).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
@@ -540,22 +566,39 @@ mod tests {
 
     #[test]
     fn base_url_credentials_are_rejected_without_being_quoted() {
-        for bad in ["http://u:hunter2@example.com", "https://user:hunter2@127.0.0.1/", "ftp://a:hunter2@x"] {
+        for bad in [
+            "http://u:hunter2@example.com",
+            "https://user:hunter2@127.0.0.1/",
+            "ftp://a:hunter2@x",
+        ] {
             let e = normalize_base_url(bad).unwrap_err();
-            assert!(!e.message().contains("hunter2"), "a CONFIG message quotes the URL password");
+            assert!(
+                !e.message().contains("hunter2"),
+                "a CONFIG message quotes the URL password"
+            );
         }
     }
 
     #[test]
     fn timeouts_in_seconds_are_checked() {
-        let b = || ClientBuilder::default().project_id("P2x").management_key("K");
+        let b = || {
+            ClientBuilder::default()
+                .project_id("P2x")
+                .management_key("K")
+        };
         let none = |_: &str| None;
-        assert_eq!(b().timeout_secs(1.5).resolve(&none).unwrap().timeout, Duration::from_millis(1500));
+        assert_eq!(
+            b().timeout_secs(1.5).resolve(&none).unwrap().timeout,
+            Duration::from_millis(1500)
+        );
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e30] {
             let e = b().timeout_secs(bad).resolve(&none).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
         }
-        let e = b().timeout(Duration::from_secs(u64::MAX)).resolve(&none).unwrap_err();
+        let e = b()
+            .timeout(Duration::from_secs(u64::MAX))
+            .resolve(&none)
+            .unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::Config);
     }
 

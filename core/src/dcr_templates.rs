@@ -388,7 +388,11 @@ mod tests {
         .unwrap();
         let e = t.validate().unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArgument);
-        assert!(e.message().contains("refreshTokenExpirationX"), "{}", e.message());
+        assert!(
+            e.message().contains("refreshTokenExpirationX"),
+            "{}",
+            e.message()
+        );
         for f in SESSION_SETTINGS_FIELDS {
             let s: SessionSettings = serde_json::from_str(&format!(r#"{{"{f}":null}}"#)).unwrap();
             assert!(s.extra.is_empty(), "{f} is not a field");
@@ -401,7 +405,10 @@ mod tests {
             r#"{"id":"DRT2a","name":"n","tags":null,"skipConsentScreen":"yes","sessionSettings":[],"version":null}"#,
         )
         .unwrap();
-        assert_eq!((t.id.as_str(), t.name.as_str(), t.version.as_str()), ("DRT2a", "n", ""));
+        assert_eq!(
+            (t.id.as_str(), t.name.as_str(), t.version.as_str()),
+            ("DRT2a", "n", "")
+        );
         assert!(t.tags.is_empty() && !t.skip_consent_screen && t.session_settings.is_none());
         assert_eq!(t.extra["skipConsentScreen"], "yes");
         assert_eq!(t.extra["sessionSettings"], serde_json::json!([]));

@@ -102,10 +102,7 @@ impl<'a> Scrubber<'a> {
 /// first (so a secret cut by the excerpt's length limit cannot leave a prefix behind).
 fn scrubbed_excerpt(body: &[u8], scrubber: &Scrubber<'_>) -> String {
     let text = scrubber.scrub(&String::from_utf8_lossy(body));
-    let limit = text
-        .char_indices()
-        .nth(4096)
-        .map_or(text.len(), |(i, _)| i);
+    let limit = text.char_indices().nth(4096).map_or(text.len(), |(i, _)| i);
     scrubber.scrub(&excerpt_of(&text[..limit], 160))
 }
 
@@ -339,7 +336,14 @@ mod tests {
     #[test]
     fn edge_5xx_without_descope_body_is_outcome_unknown_for_unsafe_calls() {
         let html = b"<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>";
-        let e = error_from_status(502, None, html, Safety::NotIdempotent, HINT, &Scrubber::new([]));
+        let e = error_from_status(
+            502,
+            None,
+            html,
+            Safety::NotIdempotent,
+            HINT,
+            &Scrubber::new([]),
+        );
         assert_eq!(e.code(), ErrorCode::OutcomeUnknown);
         assert_eq!(e.status(), Some(502));
         assert_eq!(e.description(), Some("502 Bad Gateway Bad Gateway"));
@@ -402,15 +406,36 @@ mod tests {
         let page = format!(
             "<html><body><h1>Debug</h1><pre>Authorization: Bearer P2x:{KEY}\n{TOKEN}</pre></body></html>"
         );
-        let e = error_from_status(500, None, page.as_bytes(), Safety::NotIdempotent, HINT, &scrubber);
+        let e = error_from_status(
+            500,
+            None,
+            page.as_bytes(),
+            Safety::NotIdempotent,
+            HINT,
+            &scrubber,
+        );
         assert_clean(&e);
         // The secret crosses the excerpt's length limit: its prefix must not survive.
         let cut = format!("{}{KEY}", "x".repeat(150));
-        let e = error_from_status(502, None, cut.as_bytes(), Safety::Idempotent, HINT, &scrubber);
+        let e = error_from_status(
+            502,
+            None,
+            cut.as_bytes(),
+            Safety::Idempotent,
+            HINT,
+            &scrubber,
+        );
         assert_clean(&e);
         // A server that echoes only the first part of a secret.
         let partial = format!("token {}", &KEY[..12]);
-        let e = error_from_status(400, None, partial.as_bytes(), Safety::Idempotent, HINT, &scrubber);
+        let e = error_from_status(
+            400,
+            None,
+            partial.as_bytes(),
+            Safety::Idempotent,
+            HINT,
+            &scrubber,
+        );
         assert_clean(&e);
     }
 

@@ -162,7 +162,10 @@ impl<'de> Visitor<'de> for BatchAnswerSeed {
         f.write_str("an object with a failures array")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         let mut failures = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "failures" && failures.is_none() {
@@ -194,7 +197,10 @@ impl<'de> Visitor<'de> for FailuresSeed {
         write!(f, "an array of at most {} failures", self.max)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(f) = seq.next_element::<BatchFailure>()? {
             if out.len() == self.max {
@@ -332,7 +338,10 @@ mod tests {
             assert!(m.contains(&format!("tokens[{i}]")), "{m}");
         }
         assert!(!m.contains("tokens[6]"));
-        assert!(!m.contains("secret-a") && !m.contains("secret-r"), "the message quotes a token");
+        assert!(
+            !m.contains("secret-a") && !m.contains("secret-r"),
+            "the message quotes a token"
+        );
     }
 
     fn answer(body: &str, max: usize) -> Result<Vec<BatchFailure>> {
@@ -344,7 +353,16 @@ mod tests {
         assert_eq!(answer(r#"{"failures":[]}"#, 1).unwrap(), vec![]);
         let one = answer(r#"{"x":{"y":[1]},"failures":[{"appId":"a","tenantId":"t","errorCode":"E1","reason":"r","new":1}]}"#, 1).unwrap();
         assert_eq!(one[0].tenant_id, "t");
-        for bad in ["[]", "[[]]", "{}", r#"{"failures":null}"#, r#"{"failures":{}}"#, "null", "\"ok\"", r#"{"failures":[{},{}]}"#] {
+        for bad in [
+            "[]",
+            "[[]]",
+            "{}",
+            r#"{"failures":null}"#,
+            r#"{"failures":{}}"#,
+            "null",
+            "\"ok\"",
+            r#"{"failures":[{},{}]}"#,
+        ] {
             let e = answer(bad, 1).unwrap_err();
             assert_eq!(e.code(), ErrorCode::Decode, "{bad}");
         }

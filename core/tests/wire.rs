@@ -145,10 +145,16 @@ fn secrets_never_appear_in_errors_or_debug() {
         let e = client.rotate_access_key("K2active").await.unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized);
         let text = format!("{e} {e:?} {client:?}");
-        assert!(!text.contains("supersecret"), "an error or Debug output shows the management key");
+        assert!(
+            !text.contains("supersecret"),
+            "an error or Debug output shows the management key"
+        );
         let ok = emu.client().rotate_access_key("K2active").await.unwrap();
         let dbg = format!("{ok:?}");
-        assert!(!dbg.contains(ok.cleartext.expose()), "Debug output shows the cleartext");
+        assert!(
+            !dbg.contains(ok.cleartext.expose()),
+            "Debug output shows the cleartext"
+        );
         assert!(emu.secret_valid("K2active", ok.cleartext.expose()).await);
     });
 }
@@ -198,7 +204,9 @@ fn connect_timeout_is_a_timeout_error_and_nothing_was_sent() {
         .max_retries(0)
         .build()
         .unwrap();
-    let e = descope_mgmt::BlockingClient::new(client).rotate_access_key("K2active").unwrap_err();
+    let e = descope_mgmt::BlockingClient::new(client)
+        .rotate_access_key("K2active")
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Timeout, "{e}");
     assert!(e.message().contains("nothing was sent"), "{e}");
     drop((listener, held));
