@@ -431,7 +431,7 @@ impl Transport {
             builder = builder.tls_backend_preconfigured(shared_tls_config()?);
         } else {
             // Plain http (loopback only): no TLS, so no need for the system's trust store.
-            builder = builder.tls_backend_preconfigured(no_roots_tls_config());
+            builder = builder.tls_backend_preconfigured(no_roots_tls_config()?);
         }
         if is_loopback_url(&config.base_url) {
             // A proxy from HTTP_PROXY/ALL_PROXY must never see loopback traffic.
@@ -482,12 +482,12 @@ fn shared_tls_config() -> Result<rustls::ClientConfig> {
 }
 
 /// A TLS setup that trusts nothing, for clients whose base URL is plain http.
-fn no_roots_tls_config() -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(crypto_provider())
+fn no_roots_tls_config() -> Result<rustls::ClientConfig> {
+    Ok(rustls::ClientConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
-        .expect("the provider supports the default TLS versions")
+        .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
         .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth()
+        .with_no_client_auth())
 }
 
 impl Drop for Inner {

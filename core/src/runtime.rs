@@ -61,11 +61,6 @@ pub fn runtime() -> &'static Runtime {
     unsafe { &(*slot).runtime }
 }
 
-/// A handle to the shared runtime, for spawning tasks from binding code.
-pub fn handle() -> Handle {
-    runtime().handle().clone()
-}
-
 /// Runs a future to completion on the shared runtime, blocking the calling thread.
 ///
 /// Safe to call from inside another tokio runtime: the future is then driven from a
