@@ -99,7 +99,6 @@ fn convert(t: *const descope_mgmt_new_dcr_template) -> FfiResult<NewDcrTemplate>
         Some(json) => Some(parse_json_arg::<SessionSettings>(
             json,
             "tmpl.session_settings_json",
-            "a JSON object with the wire's camelCase session settings fields",
         )?),
     };
     Ok(NewDcrTemplate {
@@ -184,13 +183,8 @@ pub extern "C" fn descope_mgmt_create_dcr_template_json(
     err: *mut *mut descope_mgmt_error,
 ) -> descope_mgmt_status {
     call_out(out, "out", err, || {
-        let parsed = str_arg(template_json, "template_json").and_then(|json| {
-            parse_json_arg::<NewDcrTemplate>(
-                json,
-                "template_json",
-                "a JSON object with the wire's camelCase fields (name, description, loginPageURL, sessionSettings, skipConsentScreen, forceAddAllAuthorizationInfo, tags)",
-            )
-        });
+        let parsed = str_arg(template_json, "template_json")
+            .and_then(|json| parse_json_arg::<NewDcrTemplate>(json, "template_json"));
         create(client, parsed)
     })
 }

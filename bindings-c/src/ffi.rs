@@ -234,31 +234,14 @@ const _: () = {
     assert_send_sync::<descope_mgmt_error>();
 };
 
-/// Parses a JSON input argument into one of core's models. The error names `what` and
-/// explains the expected shape (`shape`), but never quotes a value, which may be a secret:
-/// serde's own text is kept only for unknown and missing fields, which name a field.
+/// Parses a JSON input argument into one of core's models with core's input decoder: the
+/// error names the field path under `what` (e.g. `tokens_json[2].accessTokenExpiry`) and
+/// never quotes a value, which may be a secret.
 pub(crate) fn parse_json_arg<T: serde::de::DeserializeOwned>(
     json: &str,
     what: &str,
-    shape: &str,
 ) -> FfiResult<T> {
-    serde_json::from_str::<T>(json).map_err(|e| {
-        let text = e.to_string();
-        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
-            text
-        } else if e.is_syntax() || e.is_eof() {
-            format!("invalid JSON at line {}, column {}", e.line(), e.column())
-        } else {
-            format!(
-                "a value has the wrong type at line {}, column {}",
-                e.line(),
-                e.column()
-            )
-        };
-        Failure::invalid(format!(
-            "{what} must be {shape}; nothing was sent: {detail}"
-        ))
-    })
+    Ok(dm::decode_input_json(what, json)?)
 }
 
 #[cfg(test)]

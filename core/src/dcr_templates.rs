@@ -38,27 +38,35 @@ pub struct SessionSettings {
     pub enabled: Option<bool>,
     /// Session (access) token lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "session_token_expiration")]
     pub session_token_expiration: Option<i64>,
     /// Unit of `session_token_expiration`: minutes, hours, days or weeks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "session_token_expiration_unit")]
     pub session_token_expiration_unit: Option<String>,
     /// Refresh token lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "refresh_token_expiration")]
     pub refresh_token_expiration: Option<i64>,
     /// Unit of `refresh_token_expiration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "refresh_token_expiration_unit")]
     pub refresh_token_expiration_unit: Option<String>,
     /// JWT template for user tokens (controls claims).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "user_template_id")]
     pub user_template_id: Option<String>,
     /// JWT template for access-key tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "key_template_id")]
     pub key_template_id: Option<String>,
     /// Access-key session token lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "key_session_token_expiration")]
     pub key_session_token_expiration: Option<i64>,
     /// Unit of `key_session_token_expiration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "key_session_token_expiration_unit")]
     pub key_session_token_expiration_unit: Option<String>,
     /// Fields this version does not know, kept verbatim when decoding an answer. In a
     /// template to create they are an `INVALID_ARGUMENT` error (a misspelled field would
@@ -83,15 +91,19 @@ pub struct NewDcrTemplate {
         rename = "loginPageURL",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(alias = "login_page_url")]
     pub login_page_url: Option<String>,
     /// Token lifetimes and JWT templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "session_settings")]
     pub session_settings: Option<SessionSettings>,
     /// Skip the consent screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "skip_consent_screen")]
     pub skip_consent_screen: Option<bool>,
     /// Put all authorization info (roles, permissions) in the tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "force_add_all_authorization_info")]
     pub force_add_all_authorization_info: Option<bool>,
     /// Tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,7 +437,7 @@ mod tests {
         assert_eq!(t.extra["logo"], "x.png");
         assert_eq!(t.to_json()["logo"], "x.png");
         assert!(
-            serde_json::from_str::<NewDcrTemplate>(r#"{"name":"x","login_page_url":"y"}"#).is_err()
+            serde_json::from_str::<NewDcrTemplate>(r#"{"name":"x","loginPageUrl":"y"}"#).is_err()
         );
     }
 }

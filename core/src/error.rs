@@ -120,6 +120,7 @@ struct ErrorInner {
     server_message: Option<String>,
     retry_after: Option<Duration>,
     failures: Vec<BatchFailure>,
+    type_error: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -139,6 +140,7 @@ impl Error {
                 server_message: None,
                 retry_after: None,
                 failures: Vec::new(),
+                type_error: false,
                 source: None,
             }),
         }
@@ -176,6 +178,11 @@ impl Error {
 
     pub(crate) fn with_failures(mut self, failures: Vec<BatchFailure>) -> Self {
         self.inner.failures = failures;
+        self
+    }
+
+    pub(crate) fn with_type_error(mut self) -> Self {
+        self.inner.type_error = true;
         self
     }
 
@@ -225,6 +232,12 @@ impl Error {
     /// The per-item failures of a `BATCH_REJECTED` error; empty otherwise.
     pub fn failures(&self) -> &[BatchFailure] {
         &self.inner.failures
+    }
+
+    /// True for an `INVALID_ARGUMENT` caused by a value of the wrong type (bindings raise
+    /// `TypeError` for it in Python and JavaScript).
+    pub fn is_type_error(&self) -> bool {
+        self.inner.type_error
     }
 
     /// True when the call may already have been applied on the server.

@@ -29,6 +29,7 @@ mod client;
 pub mod config;
 mod dcr_templates;
 mod error;
+mod input;
 mod lenient;
 mod response;
 mod retry;
@@ -48,6 +49,7 @@ pub use dcr_templates::{
     SESSION_SETTINGS_FIELDS,
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
+pub use input::{decode_input, decode_input_json};
 pub use secret::Secret;
 pub use send_state::SendState;
 pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH};

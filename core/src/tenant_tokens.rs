@@ -24,33 +24,42 @@ pub const BATCH_UPLOAD_PATH: &str = "/v1/mgmt/outbound/app/tenant/oauthtoken/bat
 pub struct TenantToken {
     /// The outbound application id.
     #[serde(default)]
+    #[serde(alias = "app_id")]
     pub app_id: String,
     /// The tenant the token belongs to.
     #[serde(default)]
+    #[serde(alias = "tenant_id")]
     pub tenant_id: String,
     /// The provider's refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "refresh_token")]
     pub refresh_token: Option<Secret>,
     /// The provider's access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "access_token")]
     pub access_token: Option<Secret>,
     /// When the access token expires, epoch seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "access_token_expiry")]
     pub access_token_expiry: Option<i64>,
     /// The access token's type, e.g. `Bearer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "access_token_type")]
     pub access_token_type: Option<String>,
     /// Scopes the token was granted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// An external identifier for the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "external_identifier")]
     pub external_identifier: Option<String>,
     /// The provider's OIDC id token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "id_token")]
     pub id_token: Option<Secret>,
     /// Who granted the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "granted_by")]
     pub granted_by: Option<String>,
 }
 
@@ -374,7 +383,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_rejected_and_debug_is_redacted() {
         assert!(serde_json::from_str::<TenantToken>(
-            r#"{"appId":"a","tenantId":"t","refresh_token":"x"}"#
+            r#"{"appId":"a","tenantId":"t","refreshTokn":"x"}"#
         )
         .is_err());
         let t = TenantToken::new("a", "t").access_token("tok-secret");

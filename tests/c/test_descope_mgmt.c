@@ -577,8 +577,8 @@ static void test_json_input_errors(void) {
     descope_mgmt_error_free(err);
 
     descope_mgmt_dcr_template *tpl = NULL;
-    st = descope_mgmt_create_dcr_template_json(client, "{\"name\":\"x\",\"login_page_url\":\"y\"}", &tpl, &err);
-    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "login_page_url");
+    st = descope_mgmt_create_dcr_template_json(client, "{\"name\":\"x\",\"loginPageUrl\":\"y\"}", &tpl, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "loginPageUrl");
     descope_mgmt_error_free(err);
     st = descope_mgmt_create_dcr_template_json(client, "[1]", &tpl, &err);
     EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, NULL);

@@ -1,0 +1,391 @@
+//! Decoding caller input (wire-shaped JSON, or values a binding converted to JSON) into the
+//! request models, with errors that name the field path and never quote a value.
+//!
+//! Every binding hands its callers' dicts, objects and JSON strings to this module, so the
+//! schema (field names, `snake_case` aliases, types, unknown fields) lives once, in the
+//! models' serde attributes. Errors are `INVALID_ARGUMENT`; [`Error::is_type_error`] tells a
+//! wrong type (a `TypeError` in Python and JavaScript) from a wrong value.
+
+use std::fmt::{self, Display};
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, Expected, IntoDeserializer, MapAccess,
+    SeqAccess, Unexpected, Visitor,
+};
+use serde_json::{Number, Value};
+
+use crate::error::{Error, Result};
+
+/// Decodes `value` into `T`. `root` names the argument in errors (e.g. `tokens`, `template`).
+pub fn decode_input<T: DeserializeOwned>(root: &str, value: &Value) -> Result<T> {
+    T::deserialize(Input(value)).map_err(|e| e.into_error(root))
+}
+
+/// Parses JSON text and decodes it into `T`, like [`decode_input`]. Syntax errors give the
+/// line and column, never the text.
+pub fn decode_input_json<T: DeserializeOwned>(root: &str, json: &str) -> Result<T> {
+    let value: Value = serde_json::from_str(json).map_err(|e| {
+        Error::invalid_argument(format!(
+            "{root} is not valid JSON (line {}, column {}); nothing was sent",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    decode_input(root, &value)
+}
+
+/// What was wrong with the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A value of the wrong JSON type.
+    WrongType,
+    /// A value of the right type that is not allowed, or a list of the wrong length.
+    Invalid,
+    /// A field this model does not have (a misspelling).
+    Unknown,
+    /// A required field is absent.
+    Missing,
+}
+
+/// A decoding error: a kind, the path (innermost last once complete) and a value-free detail.
+#[derive(Debug)]
+pub(crate) struct InputError {
+    kind: Kind,
+    /// Path segments, innermost first while the error travels up.
+    path: Vec<Segment>,
+    detail: String,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+impl InputError {
+    fn new(kind: Kind, detail: String) -> Self {
+        InputError {
+            kind,
+            path: Vec::new(),
+            detail,
+        }
+    }
+
+    fn at(mut self, segment: Segment) -> Self {
+        self.path.push(segment);
+        self
+    }
+
+    fn into_error(self, root: &str) -> Error {
+        let mut path = root.to_string();
+        for seg in self.path.iter().rev() {
+            match seg {
+                Segment::Index(i) => path.push_str(&format!("[{i}]")),
+                Segment::Key(k) => {
+                    path.push('.');
+                    path.extend(k.chars().take(64));
+                }
+            }
+        }
+        let what = match self.kind {
+            Kind::WrongType => format!("{path} has the wrong type: {}", self.detail),
+            Kind::Invalid => format!("{path} is not valid: {}", self.detail),
+            Kind::Unknown => format!("{path} is not a known field{}", self.detail),
+            Kind::Missing => format!("{path} is missing {}", self.detail),
+        };
+        let e = Error::invalid_argument(format!("{what}; nothing was sent"));
+        if self.kind == Kind::WrongType {
+            e.with_type_error()
+        } else {
+            e
+        }
+    }
+}
+
+impl Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The JSON type of an unexpected value, without the value.
+fn kind_of(unexp: &Unexpected<'_>) -> &'static str {
+    match unexp {
+        Unexpected::Bool(_) => "a boolean",
+        Unexpected::Unsigned(_) | Unexpected::Signed(_) => "an integer",
+        Unexpected::Float(_) => "a number with a fraction",
+        Unexpected::Char(_) | Unexpected::Str(_) => "a string",
+        Unexpected::Bytes(_) => "bytes",
+        Unexpected::Unit | Unexpected::Option => "null",
+        Unexpected::Seq => "a list",
+        Unexpected::Map => "an object",
+        _ => "a value of another kind",
+    }
+}
+
+impl de::Error for InputError {
+    fn custom<T: Display>(msg: T) -> Self {
+        // Only serde's and this crate's own messages reach here (e.g. "duplicate field");
+        // they describe the schema, not the caller's values.
+        InputError::new(Kind::Invalid, msg.to_string())
+    }
+
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        InputError::new(
+            Kind::WrongType,
+            format!("expected {exp}, got {}", kind_of(&unexp)),
+        )
+    }
+
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        InputError::new(
+            Kind::Invalid,
+            format!("expected {exp}, got another {}", kind_of(&unexp)),
+        )
+    }
+
+    fn invalid_length(len: usize, exp: &dyn Expected) -> Self {
+        InputError::new(Kind::Invalid, format!("{len} items, expected {exp}"))
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        InputError::new(
+            Kind::Unknown,
+            format!(
+                " (known fields: {}); check the spelling",
+                expected.join(", ")
+            ),
+        )
+        .at(Segment::Key(field.to_string()))
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        InputError::new(Kind::Missing, format!("the required field {field}"))
+    }
+}
+
+/// A deserializer over a borrowed JSON value whose errors carry paths and no values.
+struct Input<'a>(&'a Value);
+
+impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
+    type Error = InputError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, InputError> {
+        match self.0 {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(*b),
+            Value::Number(n) => visit_number(n, v),
+            Value::String(s) => v.visit_borrowed_str(s),
+            Value::Array(items) => v.visit_seq(Items {
+                iter: items.iter().enumerate(),
+            }),
+            Value::Object(map) => v.visit_map(Fields {
+                iter: map.iter(),
+                pending: None,
+            }),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, InputError> {
+        match self.0 {
+            Value::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, InputError> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, InputError> {
+        match self.0 {
+            Value::String(s) => v.visit_enum(s.as_str().into_deserializer()),
+            other => Err(de::Error::invalid_type(unexpected(other), &"a string")),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
+}
+
+fn visit_number<'de, V: Visitor<'de>>(n: &Number, v: V) -> Result<V::Value, InputError> {
+    if let Some(i) = n.as_u64() {
+        v.visit_u64(i)
+    } else if let Some(i) = n.as_i64() {
+        v.visit_i64(i)
+    } else {
+        v.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+fn unexpected(value: &Value) -> Unexpected<'static> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(_) => Unexpected::Bool(false),
+        Value::Number(_) => Unexpected::Signed(0),
+        Value::String(_) => Unexpected::Str(""),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+struct Items<'a> {
+    iter: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
+}
+
+impl<'de, 'a: 'de> SeqAccess<'de> for Items<'a> {
+    type Error = InputError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, InputError> {
+        match self.iter.next() {
+            None => Ok(None),
+            Some((i, item)) => seed
+                .deserialize(Input(item))
+                .map(Some)
+                .map_err(|e| e.at(Segment::Index(i))),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+struct Fields<'a> {
+    iter: serde_json::map::Iter<'a>,
+    pending: Option<(&'a String, &'a Value)>,
+}
+
+impl<'de, 'a: 'de> MapAccess<'de> for Fields<'a> {
+    type Error = InputError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, InputError> {
+        match self.iter.next() {
+            None => Ok(None),
+            Some((k, v)) => {
+                self.pending = Some((k, v));
+                seed.deserialize(BorrowedStrDeserializer::new(k.as_str()))
+                    .map(Some)
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, InputError> {
+        let (k, v) = self
+            .pending
+            .take()
+            .ok_or_else(|| <InputError as de::Error>::custom("a value without a key"))?;
+        seed.deserialize(Input(v))
+            .map_err(|e| e.at(Segment::Key(k.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorCode, NewDcrTemplate, TenantToken};
+    use serde_json::json;
+
+    fn tokens(v: Value) -> Result<Vec<TenantToken>> {
+        decode_input("tokens", &v)
+    }
+
+    #[test]
+    fn camel_and_snake_names_decode_to_the_same_model() {
+        let a = tokens(
+            json!([{"appId": "a", "tenantId": "t", "refreshToken": "r", "accessTokenExpiry": 5}]),
+        )
+        .unwrap();
+        let b = tokens(json!([{"app_id": "a", "tenant_id": "t", "refresh_token": "r", "access_token_expiry": 5}])).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a[0].access_token_expiry, Some(5));
+    }
+
+    #[test]
+    fn errors_name_the_path_and_never_the_value() {
+        let cases = [
+            (
+                json!([{"appId": "a"}, {"appId": 7}]),
+                "tokens[1].appId",
+                true,
+            ),
+            (
+                json!([{"appId": "a", "accessTokenExpiry": 1.5}]),
+                "tokens[0].accessTokenExpiry",
+                true,
+            ),
+            (
+                json!([{"appId": "a", "scopes": ["x", {"k": 1}]}]),
+                "tokens[0].scopes[1]",
+                true,
+            ),
+            (
+                json!([{"appId": "a", "refreshTokn": "s3cret-value"}]),
+                "tokens[0].refreshTokn",
+                false,
+            ),
+            (json!({"appId": "a"}), "tokens", true),
+            (
+                json!([{"appId": "a", "accessTokenExpiry": 99999999999999999999u128 as f64}]),
+                "tokens[0].accessTokenExpiry",
+                true,
+            ),
+        ];
+        for (v, path, type_error) in cases {
+            let e = tokens(v).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidArgument);
+            assert!(e.message().contains(path), "{path}: {}", e.message());
+            assert_eq!(e.is_type_error(), type_error, "{path}: {}", e.message());
+            assert!(!e.message().contains("s3cret"), "a value was quoted");
+        }
+        let e = tokens(json!([{"appId": "a", "refreshToken": 12345678}])).unwrap_err();
+        assert!(!e.message().contains("12345678"), "{}", e.message());
+    }
+
+    #[test]
+    fn templates_decode_with_nested_settings() {
+        let t: NewDcrTemplate = decode_input(
+            "template",
+            &json!({"name": "n", "login_page_url": "https://x", "sessionSettings": {"refresh_token_expiration": 3, "refreshTokenExpirationUnit": "days"}}),
+        )
+        .unwrap();
+        assert_eq!(t.login_page_url.as_deref(), Some("https://x"));
+        let s = t.session_settings.unwrap();
+        assert_eq!(s.refresh_token_expiration, Some(3));
+        assert!(s.extra.is_empty());
+        let e = decode_input::<NewDcrTemplate>("template", &json!({"name": "n", "tags": "x"}))
+            .unwrap_err();
+        assert!(
+            e.message().contains("template.tags") && e.is_type_error(),
+            "{}",
+            e.message()
+        );
+        let e =
+            decode_input_json::<NewDcrTemplate>("template", "{\"name\": \"secret-ish").unwrap_err();
+        assert!(e.message().contains("line 1") && !e.message().contains("secret-ish"));
+    }
+}
