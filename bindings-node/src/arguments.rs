@@ -210,12 +210,27 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
 }
 
 /// Whether `JSON.stringify(tokens)` wrote the tokens' own data: false when a `toJSON`
-/// method is reachable from the array, i.e. added to `Array.prototype` or
-/// `Object.prototype` (`index.js` sends only arrays of plain objects, whose prototypes are
-/// those two or null, down the JSON path).
+/// method is reachable from the array (added to `Array.prototype` or `Object.prototype`;
+/// `index.js` sends only arrays of plain objects, whose prototypes are those two or null,
+/// down the JSON path) or when an element is not the array's own (a hole that
+/// `JSON.stringify` filled from `Array.prototype[i]`), or when the array is longer than a
+/// batch may be (then [`tenant_tokens_js`] refuses it before reading it).
 pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
     let reader = Reader::new(tokens.value().env, 0);
-    Ok(!reader.has_property(tokens.raw(), "toJSON")?)
+    let array = tokens.raw();
+    if !reader.is_array(array)? || reader.has_property(array, "toJSON")? {
+        return Ok(false);
+    }
+    let len = reader.array_length(array)?;
+    if len as usize > MAX_BATCH_TOKENS {
+        return Ok(false);
+    }
+    for i in 0..len {
+        if !reader.owns_element(array, i)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Refuses a batch longer than [`MAX_BATCH_TOKENS`].

@@ -276,19 +276,7 @@ impl Reader {
         i: u32,
         path: &str,
     ) -> napi::Result<sys::napi_value> {
-        let index = i.to_string();
-        let mut key = ptr::null_mut();
-        check(unsafe {
-            sys::napi_create_string_utf8(
-                self.env,
-                index.as_ptr().cast(),
-                index.len() as isize,
-                &mut key,
-            )
-        })?;
-        let mut own = false;
-        check(unsafe { sys::napi_has_own_property(self.env, array, key, &mut own) })?;
-        if !own {
+        if !self.owns_element(array, i)? {
             return Err(type_error(format!(
                 "{path}[{i}]: missing (the array has a hole here)"
             )));
@@ -315,6 +303,16 @@ impl Reader {
         let mut has = false;
         check(unsafe { sys::napi_has_property(self.env, object, key, &mut has) })?;
         Ok(has)
+    }
+
+    /// Whether `array` has an own element `i` (not a hole).
+    pub(crate) fn owns_element(&self, array: sys::napi_value, i: u32) -> napi::Result<bool> {
+        let mut key = ptr::null_mut();
+        check(unsafe { sys::napi_create_uint32(self.env, i, &mut key) })?;
+        check(unsafe { sys::napi_coerce_to_string(self.env, key, &mut key) })?;
+        let mut own = false;
+        check(unsafe { sys::napi_has_own_property(self.env, array, key, &mut own) })?;
+        Ok(own)
     }
 
     /// The own enumerable string keys of an object, each with its value, in property

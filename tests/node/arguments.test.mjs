@@ -160,7 +160,7 @@ test('batchUploadTenantTokens accepts what JSON cannot carry as is, like any oth
 
 test('batchUploadTenantTokens rejects unknown fields and rule violations with INVALID_ARGUMENT', async () => {
   const cases = [
-    [{ appId: 'slack', tenantId: 'T2a', refresh_token: 'x' }, /^INVALID_ARGUMENT: tokens\[0\]\.refresh_token: unknown field, expected one of `appId`/],
+    [{ appId: 'slack', tenantId: 'T2a', refreshTokn: 'x' }, /^INVALID_ARGUMENT: tokens\[0\]\.refreshTokn: unknown field, expected one of `appId`/],
     [{ appId: 'slack', tenantId: 'T2a', accessToken: 'x', accessTokenExpiry: 2 ** 40 }, /32 bits/],
     [{ appId: '', tenantId: 'T2a', accessToken: 'sk-secret-scope' }, /appId/],
   ]
