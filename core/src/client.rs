@@ -171,6 +171,8 @@ impl Client {
         transport
             .license
             .get_or_init(|| async {
+                // The handshake counts against the connection limit like any request.
+                let _slot = transport.slots.acquire().await.ok()?;
                 let url = format!("{}{LICENSE_PATH}", self.inner.config.base_url);
                 let resp = transport
                     .http
@@ -246,9 +248,19 @@ impl Client {
 
     /// Everything secret this call knows, to be removed from server text in errors.
     fn scrubber<'s>(&'s self, request: &'s Request<'_>) -> Scrubber<'s> {
-        let mut secrets = request.secrets.clone();
-        secrets.push(self.inner.config.management_key.expose());
-        Scrubber::new(secrets)
+        self.scrubber_for(request.secrets.iter().copied())
+    }
+
+    /// A scrubber for the management key and `secrets` (a call's own secrets).
+    pub(crate) fn scrubber_for<'s>(
+        &'s self,
+        secrets: impl IntoIterator<Item = &'s str>,
+    ) -> Scrubber<'s> {
+        Scrubber::new(
+            secrets
+                .into_iter()
+                .chain([self.inner.config.management_key.expose()]),
+        )
     }
 
     async fn send_once(
@@ -483,11 +495,13 @@ fn shared_tls_config() -> Result<rustls::ClientConfig> {
 
 /// A TLS setup that trusts nothing, for clients whose base URL is plain http.
 fn no_roots_tls_config() -> Result<rustls::ClientConfig> {
-    Ok(rustls::ClientConfig::builder_with_provider(crypto_provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth())
+    Ok(
+        rustls::ClientConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth(),
+    )
 }
 
 impl Drop for Inner {

@@ -27,9 +27,11 @@ pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 pub const DEFAULT_LICENSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest response body accepted.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
-/// Requests one client runs at once (and so sockets it opens) unless configured; more
-/// calls wait for a free slot instead of failing when the process runs out of file
-/// descriptors.
+/// Requests one client runs at once unless configured; more calls wait for a free slot
+/// instead of failing when the process runs out of file descriptors. Idle keep-alive
+/// connections are capped at the same number, so a client holds at most about twice this
+/// many sockets (a connection whose request just ended may briefly be on its way back to
+/// the pool while a queued call opens a new one).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 /// The largest `max_connections` accepted.
 pub const MAX_CONNECTIONS: usize = 4096;

@@ -244,6 +244,7 @@ impl Client {
                 secrets: tokens.iter().flat_map(TenantToken::secrets).collect(),
             })
             .await?;
+        let scrubber = self.scrubber_for(tokens.iter().flat_map(TenantToken::secrets));
         const APPLIED: &str =
             "Whether the batch was committed is unknown; it is safe to upload it again";
         let failures = decode_seed(
@@ -252,6 +253,16 @@ impl Client {
             BatchAnswerSeed { max: tokens.len() },
             APPLIED,
         )?;
+        // A server may quote an item back in its reason: never let a token through.
+        let failures: Vec<BatchFailure> = failures
+            .into_iter()
+            .map(|f| BatchFailure {
+                app_id: scrubber.scrub(&f.app_id),
+                tenant_id: scrubber.scrub(&f.tenant_id),
+                error_code: scrubber.scrub(&f.error_code),
+                reason: scrubber.scrub(&f.reason),
+            })
+            .collect();
         if failures.is_empty() {
             return Ok(());
         }
