@@ -10,6 +10,13 @@
 //! which watches that fd with `loop.add_reader`, then runs [`LoopBridge::drain`] on its
 //! own thread: it converts every queued outcome to Python objects and settles the
 //! futures (`set_result` / `set_exception`) in one batch.
+//!
+//! Cancellation follows the call's [`OnCancel`] policy. A call that is safe to repeat (the
+//! batch upload) is aborted at once. A call that is not (rotate, create) is aborted only if
+//! its request cannot have reached the server yet; otherwise the cancellation is swallowed
+//! and the call's outcome (its result, or its typed error) is delivered anyway, so an
+//! applied rotation never hides behind a `CancelledError`. The decision is taken by the
+//! call's own task between two polls (see [`run_call`]), so it cannot race with the send.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,12 +24,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use descope_mgmt::runtime;
-use pyo3::exceptions::{PyBaseException, PyRuntimeError, PyStopIteration, PyTypeError};
+use pyo3::exceptions::{
+    PyBaseException, PyGeneratorExit, PyRuntimeError, PyStopIteration, PyTypeError,
+};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::{MutexExt, PyOnceLock};
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
+use descope_mgmt::SendState;
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 use crate::errors::to_pyerr;
@@ -34,7 +45,8 @@ type Settle = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 enum Outcome {
     /// The call finished (successfully or with a core error).
     Done(Settle),
-    /// The call's task was aborted because its awaitable was cancelled or dropped.
+    /// The call's task was aborted (its awaitable was cancelled or dropped) before its
+    /// request could reach the server.
     Aborted,
     /// The call's task panicked: an internal error.
     Panicked,
@@ -198,14 +210,24 @@ impl Drop for Completion {
     }
 }
 
+/// A call in flight, as its loop's bridge knows it.
+struct Pending {
+    /// The asyncio future the call's awaiting task waits for.
+    fut: Py<PyAny>,
+    /// An outcome that arrived after `fut` was cancelled (by the awaiting task): kept until
+    /// the call picks it up (it may still deliver it, see [`AsyncCall::throw`]) or ends.
+    parked: Option<Outcome>,
+}
+
 /// One event loop's end of the bridge: the futures of its calls in flight, by id, and
 /// the queue and fd their outcomes arrive through (registered with `loop.add_reader`).
 #[pyclass(frozen, module = "descope_mgmt._native", name = "_LoopBridge")]
 pub struct LoopBridge {
     queue: Arc<Queue>,
-    /// The asyncio futures of calls in flight. Only touched with the GIL, on the loop's
-    /// thread (the mutex is for Rust's sake, never contended).
-    pending: Mutex<HashMap<u64, Py<PyAny>>>,
+    /// The calls in flight. Only touched with the GIL, on the loop's thread (the mutex is
+    /// for Rust's sake, never contended). Never held while Python code runs or while a
+    /// Python object is dropped.
+    pending: Mutex<HashMap<u64, Pending>>,
     next_id: AtomicU64,
     /// The runtime's fork generation this bridge's fd and tasks belong to.
     generation: usize,
@@ -225,41 +247,96 @@ impl LoopBridge {
         self.queue.wake.clear();
         let done = std::mem::take(&mut *lock(&self.queue.done));
         for (id, outcome) in done {
-            let Some(fut) = lock(&self.pending).remove(&id) else {
+            let entry = lock(&self.pending).remove(&id);
+            let Some(entry) = entry else {
+                // The call ended (returned, raised or was dropped): nobody wants it.
                 continue;
             };
-            settle(py, fut.bind(py), outcome);
+            let fut = entry.fut.bind(py).clone();
+            if is_done(&fut) {
+                // Cancelled by its task, which will now step the call (`throw`): park the
+                // outcome there, so a call that may have been applied can still deliver it.
+                let parked = Pending {
+                    fut: entry.fut,
+                    parked: Some(outcome),
+                };
+                let replaced = lock(&self.pending).insert(id, parked);
+                drop(replaced);
+            } else {
+                settle(py, &fut, outcome);
+            }
         }
     }
 }
 
-/// Settles one future with a call's outcome, unless it was cancelled meanwhile. Errors
-/// raised by the future itself (e.g. its loop is closed) are deliberately dropped: there
-/// is nobody left to report them to.
+impl LoopBridge {
+    /// Forgets a call (it returned, raised or was dropped), with any parked outcome.
+    fn forget(&self, id: u64) {
+        let entry = lock(&self.pending).remove(&id);
+        drop(entry);
+    }
+
+    /// Takes the outcome parked for a call, if any.
+    fn take_parked(&self, id: u64) -> Option<Outcome> {
+        lock(&self.pending)
+            .get_mut(&id)
+            .and_then(|p| p.parked.take())
+    }
+
+    /// Makes `fut` the future a call's outcome settles from now on.
+    fn rearm(&self, id: u64, fut: Py<PyAny>) {
+        let previous = lock(&self.pending).insert(id, Pending { fut, parked: None });
+        drop(previous);
+    }
+}
+
+/// Settles one future with a call's outcome, unless it is done already. Errors raised
+/// by the future itself (e.g. its loop is closed) are deliberately dropped: there is
+/// nobody left to report them to.
 fn settle(py: Python<'_>, fut: &Bound<'_, PyAny>, outcome: Outcome) {
     if is_done(fut) {
         return;
     }
-    let _ = match outcome {
-        Outcome::Done(settle) => match settle(py) {
-            Ok(value) => fut.call_method1(intern!(py, "set_result"), (value,)),
-            Err(err) => fut.call_method1(intern!(py, "set_exception"), (err.into_value(py),)),
-        },
-        Outcome::Aborted => fut.call_method0(intern!(py, "cancel")),
-        Outcome::Panicked => fut.call_method1(
-            intern!(py, "set_exception"),
-            (
-                PyRuntimeError::new_err("descope_mgmt internal error: the call did not complete")
-                    .into_value(py),
-            ),
-        ),
+    let _ = match outcome_to_py(py, outcome) {
+        Ok(value) => fut.call_method1(intern!(py, "set_result"), (value,)),
+        Err(err) => fut.call_method1(intern!(py, "set_exception"), (err.into_value(py),)),
     };
+}
+
+/// A call's outcome as its Python result or exception. An aborted call raises
+/// `asyncio.CancelledError` (the awaiting task then raises the exception that cancelled it).
+fn outcome_to_py(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
+    match outcome {
+        Outcome::Done(settle) => settle(py),
+        Outcome::Aborted => Err(cancelled_error(py)),
+        Outcome::Panicked => Err(PyRuntimeError::new_err(
+            "descope_mgmt internal error: the call did not complete",
+        )),
+    }
+}
+
+/// A new `asyncio.CancelledError`.
+fn cancelled_error(py: Python<'_>) -> PyErr {
+    static CANCELLED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    match CANCELLED
+        .import(py, "asyncio", "CancelledError")
+        .and_then(|cls| cls.call0())
+    {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
+    }
 }
 
 fn is_done(fut: &Bound<'_, PyAny>) -> bool {
     fut.call_method0(intern!(fut.py(), "done"))
         .and_then(|d| d.is_truthy())
         .unwrap_or(true)
+}
+
+fn is_cancelled(fut: &Bound<'_, PyAny>) -> bool {
+    fut.call_method0(intern!(fut.py(), "cancelled"))
+        .and_then(|d| d.is_truthy())
+        .unwrap_or(false)
 }
 
 impl LoopBridge {
@@ -296,7 +373,7 @@ impl LoopBridge {
         let py = event_loop.py();
         self.retired.store(true, Ordering::Relaxed);
         let pending: Vec<_> = lock(&self.pending).drain().collect();
-        for (_, fut) in pending {
+        for (_, Pending { fut, .. }) in pending {
             let err = PyRuntimeError::new_err(
                 "descope_mgmt: the call was started before fork() and cannot finish in the child",
             );
@@ -374,24 +451,94 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 
 // ---------------------------------------------------------------------------------------
 
+/// What cancelling an `AsyncClient` call does once it is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnCancel {
+    /// Abort the request at once: the call is safe to repeat (the batch upload).
+    Abort,
+    /// Abort only while nothing can have reached the server; once the request may have
+    /// been sent, finish the call and deliver its outcome (rotate, create).
+    FinishOnceSent,
+}
+
+/// How a running call is stopped.
+enum Stopper {
+    /// Aborts the call's task.
+    Abort(AbortHandle),
+    /// Asks the call's task to stop if nothing was sent yet (see [`run_call`]).
+    Request(Arc<Notify>),
+}
+
+impl Stopper {
+    fn stop(&self) {
+        match self {
+            Stopper::Abort(task) => task.abort(),
+            Stopper::Request(stop) => stop.notify_one(),
+        }
+    }
+}
+
+/// Runs a core call future for a [`OnCancel::FinishOnceSent`] call: until `stop` is
+/// notified it just runs the call; once it is, the call is dropped (`None`) if its request
+/// cannot have been sent yet, and otherwise left to finish. The check happens between two
+/// polls of the call on this task, so a request is never written after the decision to
+/// drop it (the core records the send and starts it within one poll).
+async fn run_call<F: Future>(call: F, stop: Arc<Notify>) -> Option<F::Output> {
+    let state = SendState::new();
+    let call = state.track(call);
+    tokio::pin!(call);
+    let mut stop_requested = false;
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut call => return Some(out),
+            () = stop.notified(), if !stop_requested => {
+                if !state.may_have_been_sent() {
+                    return None;
+                }
+                // Sent: finish it; further stop requests change nothing.
+                stop_requested = true;
+            }
+        }
+    }
+}
+
 /// Spawns the call on the shared runtime; its outcome is reported through the Completion.
-type Start = Box<dyn FnOnce(Completion) -> AbortHandle + Send>;
+type Start = Box<dyn FnOnce(Completion) -> Stopper + Send>;
+
+/// A call that was started: what it waits for and how to stop it.
+struct Running {
+    /// The asyncio future the awaiting task waits for (replaced when a cancellation is
+    /// swallowed, see [`AsyncCall::throw`]).
+    fut: Py<PyAny>,
+    /// The bridge of the loop the call runs on, and the call's id there.
+    bridge: Py<LoopBridge>,
+    id: u64,
+    stopper: Stopper,
+    /// The exception that cancelled the call while it could still be stopped: raised if
+    /// the call turns out to have been stopped before sending.
+    cancelled_with: Option<PyErr>,
+}
 
 enum State {
     /// Created, not stepped yet.
     Ready(Start),
     /// Created on a closed client (or similar): raises this on the first step.
     Failed(PyErr),
-    /// Spawned; waiting for `fut` (an asyncio future of the running loop).
-    Waiting { fut: Py<PyAny>, task: AbortHandle },
+    /// Spawned; waiting for its future (an asyncio future of the running loop).
+    Waiting(Running),
     /// Returned or raised.
     Finished,
 }
 
 /// An `AsyncClient` call: an awaitable that behaves as a coroutine (`send`, `throw`,
 /// `close`, `__await__`), so `await`, `asyncio.gather`, `asyncio.create_task` and
-/// `asyncio.run` accept it. Nothing happens until it is first awaited. Cancelling the
-/// awaiting task (or dropping the call unfinished) aborts the request.
+/// `asyncio.run` accept it. Nothing happens until it is first awaited.
+///
+/// Cancelling the awaiting task (`task.cancel()`, `asyncio.wait_for`, `asyncio.timeout`)
+/// follows the call's [`OnCancel`] policy: a call whose request may already have reached
+/// the server is not abandoned; it finishes and returns its result (or raises its typed
+/// error), swallowing the cancellation.
 #[pyclass(frozen, module = "descope_mgmt._native", name = "AsyncCall")]
 pub struct AsyncCall {
     state: Mutex<State>,
@@ -400,23 +547,41 @@ pub struct AsyncCall {
 impl AsyncCall {
     /// A call that, once awaited, runs `make()` on the shared runtime and converts its
     /// result with `convert` (on the loop thread); core errors become our exceptions.
-    pub fn new<T, F, M>(make: M, convert: fn(Python<'_>, T) -> PyResult<Py<PyAny>>) -> AsyncCall
+    /// `on_cancel` says what cancelling the awaiting task does.
+    pub fn new<T, F, M>(
+        make: M,
+        convert: fn(Python<'_>, T) -> PyResult<Py<PyAny>>,
+        on_cancel: OnCancel,
+    ) -> AsyncCall
     where
         T: Send + 'static,
         F: Future<Output = descope_mgmt::Result<T>> + Send + 'static,
         M: FnOnce() -> F + Send + 'static,
     {
-        let start: Start = Box::new(move |mut completion: Completion| {
-            runtime::spawn(async move {
-                let out = make().await;
-                completion.settle = Some(Box::new(move |py| match out {
-                    Ok(v) => convert(py, v),
-                    Err(e) => Err(to_pyerr(py, &e)),
-                }));
-                drop(completion);
-            })
-            .abort_handle()
-        });
+        let finish = move |mut completion: Completion, out: descope_mgmt::Result<T>| {
+            completion.settle = Some(Box::new(move |py| match out {
+                Ok(v) => convert(py, v),
+                Err(e) => Err(to_pyerr(py, &e)),
+            }));
+            drop(completion);
+        };
+        let start: Start = match on_cancel {
+            OnCancel::Abort => Box::new(move |completion: Completion| {
+                let task = runtime::spawn(async move { finish(completion, make().await) });
+                Stopper::Abort(task.abort_handle())
+            }),
+            OnCancel::FinishOnceSent => Box::new(move |completion: Completion| {
+                let stop = Arc::new(Notify::new());
+                let stop2 = stop.clone();
+                runtime::spawn(async move {
+                    // `None`: stopped before sending; the Completion reports it as aborted.
+                    if let Some(out) = run_call(make(), stop2).await {
+                        finish(completion, out);
+                    }
+                });
+                Stopper::Request(stop)
+            }),
+        };
         AsyncCall {
             state: Mutex::new(State::Ready(start)),
         }
@@ -441,28 +606,31 @@ impl AsyncCall {
                 let fut = event_loop.call_method0(intern!(py, "create_future"))?;
                 let b = bridge.get();
                 let id = b.next_id.fetch_add(1, Ordering::Relaxed);
-                lock(&b.pending).insert(id, fut.clone().unbind());
-                let task = start(Completion {
+                b.rearm(id, fut.clone().unbind());
+                let stopper = start(Completion {
                     queue: b.queue.clone(),
                     id,
                     settle: None,
                 });
-                *lock(&self.state) = State::Waiting {
+                *lock(&self.state) = State::Waiting(Running {
                     fut: fut.clone().unbind(),
-                    task,
-                };
+                    bridge: bridge.unbind(),
+                    id,
+                    stopper,
+                    cancelled_with: None,
+                });
                 yield_future(&fut)
             }
             State::Failed(err) => Err(err),
-            State::Waiting { fut, task } => {
-                let f = fut.bind(py).clone();
+            State::Waiting(running) => {
+                let f = running.fut.bind(py).clone();
                 if !is_done(&f) {
                     // Stepped before the future finished (not by asyncio): wait again.
-                    *lock(&self.state) = State::Waiting { fut, task };
+                    *lock(&self.state) = State::Waiting(running);
                     return yield_future(&f);
                 }
-                let result = f.call_method0(intern!(py, "result"))?;
-                Err(PyStopIteration::new_err((result.unbind(),)))
+                running.bridge.get().forget(running.id);
+                finish_with(py, &f, running.cancelled_with)
             }
             State::Finished => Err(PyRuntimeError::new_err(
                 "cannot reuse already awaited coroutine",
@@ -470,21 +638,98 @@ impl AsyncCall {
         }
     }
 
-    /// Ends the call early: cancels its future and aborts its request if still running.
+    /// Handles an exception thrown in at the await point (how asyncio delivers a
+    /// cancellation). Returns `None` when the call ends by raising `exc` (after stopping
+    /// it), or the step's outcome when the call goes on or delivers its outcome instead.
+    fn absorb(&self, py: Python<'_>, exc: PyErr) -> PyResult<Py<PyAny>> {
+        let state = std::mem::replace(&mut *lock(&self.state), State::Finished);
+        let mut running = match state {
+            State::Waiting(running) if matches!(running.stopper, Stopper::Request(_)) => running,
+            other => {
+                *lock(&self.state) = other;
+                self.stop(py);
+                return Err(exc);
+            }
+        };
+        let bridge = running.bridge.get();
+        // Bring every outcome that already arrived to its call, this one included.
+        bridge.drain(py);
+        let f = running.fut.bind(py).clone();
+        if is_done(&f) && !is_cancelled(&f) {
+            // Finished before the cancellation reached us: deliver the outcome.
+            bridge.forget(running.id);
+            return finish_with(py, &f, running.cancelled_with.or(Some(exc)));
+        }
+        if let Some(outcome) = bridge.take_parked(running.id) {
+            bridge.forget(running.id);
+            return match outcome {
+                Outcome::Aborted => Err(running.cancelled_with.unwrap_or(exc)),
+                outcome => match outcome_to_py(py, outcome) {
+                    Ok(value) => Err(PyStopIteration::new_err((value,))),
+                    Err(err) => Err(err),
+                },
+            };
+        }
+        // Still running. Stop it if nothing can have been sent yet (its task decides, and
+        // then reports it as aborted: `exc` is raised); otherwise it finishes and its
+        // outcome is delivered. Either way, wait for that on a fresh future (the old one
+        // was cancelled by the awaiting task).
+        running.stopper.stop();
+        if running.cancelled_with.is_none() {
+            running.cancelled_with = Some(exc);
+        }
+        let event_loop = f.call_method0(intern!(py, "get_loop"))?;
+        let fresh = event_loop.call_method0(intern!(py, "create_future"))?;
+        bridge.rearm(running.id, fresh.clone().unbind());
+        running.fut = fresh.clone().unbind();
+        *lock(&self.state) = State::Waiting(running);
+        yield_future(&fresh)
+    }
+
+    /// Ends the call early: stops its request (at once for an [`OnCancel::Abort`] call,
+    /// only if nothing was sent for the others) and forgets its future.
     fn stop(&self, py: Python<'_>) {
         let previous = std::mem::replace(&mut *lock(&self.state), State::Finished);
-        if let State::Waiting { fut, task } = previous {
-            task.abort();
-            let fut = fut.bind(py);
+        if let State::Waiting(running) = previous {
+            running.stopper.stop();
+            running.bridge.get().forget(running.id);
+            let fut = running.fut.bind(py);
             if is_done(fut) {
                 // Finished but abandoned: mark an exception as retrieved, so asyncio does
                 // not log "Future exception was never retrieved" for it.
-                let _ = fut.call_method0(intern!(py, "exception"));
+                if !is_cancelled(fut) {
+                    let _ = fut.call_method0(intern!(py, "exception"));
+                }
             } else {
                 let _ = fut.call_method0(intern!(py, "cancel"));
             }
         }
     }
+}
+
+/// Ends a step with a done future's outcome: its result as `StopIteration(result)`, or
+/// its exception. A `CancelledError` the bridge set for a call stopped before sending is
+/// replaced by the exception that cancelled the call, when there was one.
+fn finish_with(
+    py: Python<'_>,
+    fut: &Bound<'_, PyAny>,
+    cancelled_with: Option<PyErr>,
+) -> PyResult<Py<PyAny>> {
+    match fut.call_method0(intern!(py, "result")) {
+        Ok(result) => Err(PyStopIteration::new_err((result.unbind(),))),
+        Err(err) => match cancelled_with {
+            Some(original) if is_cancelled_error(py, &err) => Err(original),
+            _ => Err(err),
+        },
+    }
+}
+
+fn is_cancelled_error(py: Python<'_>, err: &PyErr) -> bool {
+    static CANCELLED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    CANCELLED
+        .import(py, "asyncio", "CancelledError")
+        .map(|cls| err.get_type(py).is_subclass(cls).unwrap_or(false))
+        .unwrap_or(false)
 }
 
 /// Yields an asyncio future to the driving task, the way `Future.__await__` does.
@@ -515,7 +760,10 @@ impl AsyncCall {
     }
 
     /// Raises an exception at the await point (this is how asyncio delivers
-    /// cancellation): the request is aborted and the exception propagates.
+    /// cancellation). A call that is safe to repeat, or whose request cannot have reached
+    /// the server yet, is stopped and the exception propagates. A call that may have been
+    /// applied goes on: its result is returned (the exception is swallowed) or its own
+    /// error raised.
     #[pyo3(signature = (typ, val=None, tb=None))]
     fn throw(
         &self,
@@ -525,15 +773,21 @@ impl AsyncCall {
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let _ = tb;
-        self.stop(py);
-        Err(match val {
+        let exc = match val {
             Some(v) if v.is_instance_of::<PyBaseException>() => PyErr::from_value(v),
             Some(v) if !v.is_none() => PyErr::from_value(typ.call1((v,))?),
-            _ => PyErr::from_value(typ),
-        })
+            _ if typ.is_instance_of::<PyBaseException>() => PyErr::from_value(typ),
+            _ => PyErr::from_value(typ.call0()?),
+        };
+        if exc.is_instance_of::<PyGeneratorExit>(py) {
+            self.stop(py);
+            return Err(exc);
+        }
+        self.absorb(py, exc)
     }
 
-    /// Abandons the call, aborting its request if still running.
+    /// Abandons the call: stops its request unless it may have reached the server (such a
+    /// call finishes in the background; nobody receives its outcome).
     fn close(&self, py: Python<'_>) {
         self.stop(py);
     }
@@ -542,8 +796,8 @@ impl AsyncCall {
     /// callbacks can lead back to this call through the awaiting task).
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         if let Ok(state) = self.state.try_lock() {
-            if let State::Waiting { fut, .. } = &*state {
-                visit.call(fut)?;
+            if let State::Waiting(running) = &*state {
+                visit.call(&running.fut)?;
             }
         }
         Ok(())
@@ -551,19 +805,22 @@ impl AsyncCall {
 
     fn __clear__(&self) {
         let previous = std::mem::replace(&mut *lock(&self.state), State::Finished);
-        if let State::Waiting { task, .. } = &previous {
-            task.abort();
+        if let State::Waiting(running) = &previous {
+            running.stopper.stop();
+            running.bridge.get().forget(running.id);
         }
+        drop(previous);
     }
 }
 
 impl Drop for AsyncCall {
     fn drop(&mut self) {
-        // Dropped unfinished (e.g. a task that was never completed): abort the request.
-        // Its future is settled (cancelled) by the bridge when the abort is reported.
+        // Dropped unfinished (e.g. a task that was never completed): stop the request
+        // (unless it may have been applied) and forget its future.
         let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
-        if let State::Waiting { task, .. } = state {
-            task.abort();
+        if let State::Waiting(running) = state {
+            running.stopper.stop();
+            running.bridge.get().forget(running.id);
         }
     }
 }

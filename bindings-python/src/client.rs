@@ -6,12 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 use std::time::Duration;
 
-use descope_mgmt::{runtime, Client, ErrorCode, NewDcrTemplate, Secret};
+use descope_mgmt::{runtime, Client, ErrorCode, NewDcrTemplate, Secret, SendState};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 
-use crate::asyncio_bridge::AsyncCall;
+use crate::asyncio_bridge::{AsyncCall, OnCancel};
+use crate::convert::{config_str, opt_str, opt_str_list, req_str};
 use crate::errors::{raise, to_pyerr};
 use crate::models::{session_settings_from_any, PyDcrTemplate, PyRotatedAccessKey, TokenList};
 
@@ -24,24 +26,26 @@ struct Shared {
 }
 
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
     fn build(
         py: Python<'_>,
-        project_id: Option<String>,
-        management_key: Option<String>,
-        base_url: Option<String>,
+        project_id: Option<&Bound<'_, PyAny>>,
+        management_key: Option<&Bound<'_, PyAny>>,
+        base_url: Option<&Bound<'_, PyAny>>,
         timeout: f64,
         max_retries: i64,
+        max_connections: Option<i64>,
     ) -> PyResult<Shared> {
         let mut b = Client::builder().binding("python");
         // Only what was passed is set: the core falls back to DESCOPE_PROJECT_ID,
         // DESCOPE_MANAGEMENT_KEY and DESCOPE_BASE_URI for the rest.
-        if let Some(p) = project_id {
+        if let Some(p) = config_str(project_id, "project_id")? {
             b = b.project_id(p);
         }
-        if let Some(k) = management_key {
+        if let Some(k) = config_str(management_key, "management_key")? {
             b = b.management_key(Secret::new(k));
         }
-        if let Some(u) = base_url {
+        if let Some(u) = config_str(base_url, "base_url")? {
             b = b.base_url(u);
         }
         let Ok(max_retries) = u32::try_from(max_retries) else {
@@ -51,6 +55,17 @@ impl Shared {
                 "max_retries must be 0 or more",
             ));
         };
+        if let Some(n) = max_connections {
+            // The core checks the range (0 is refused); a negative value never reaches it.
+            let Ok(n) = usize::try_from(n) else {
+                return Err(raise(
+                    py,
+                    ErrorCode::Config,
+                    "max_connections must be 1 or more",
+                ));
+            };
+            b = b.max_connections(n);
+        }
         let client = b
             .timeout_secs(timeout)
             .max_retries(max_retries)
@@ -103,56 +118,145 @@ impl Shared {
     }
 }
 
+/// The id argument of a rotate: a `str` (a lone surrogate is an `InvalidArgumentError`).
+fn key_id(id: &Bound<'_, PyAny>) -> PyResult<String> {
+    req_str(id, "id")
+}
+
 /// Builds the body of a create-template call from keyword arguments.
 #[allow(clippy::too_many_arguments)]
 fn new_template(
-    name: String,
-    description: Option<String>,
-    login_page_url: Option<String>,
+    name: &Bound<'_, PyAny>,
+    description: Option<&Bound<'_, PyAny>>,
+    login_page_url: Option<&Bound<'_, PyAny>>,
     session_settings: Option<&Bound<'_, PyAny>>,
     skip_consent_screen: Option<bool>,
     force_add_all_authorization_info: Option<bool>,
-    tags: Option<Vec<String>>,
+    tags: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NewDcrTemplate> {
+    let optional = |v: Option<&Bound<'_, PyAny>>, at: &str| match v {
+        Some(v) => opt_str(v, at),
+        None => Ok(None),
+    };
     let session_settings = match session_settings {
         Some(s) if !s.is_none() => Some(session_settings_from_any(s, "session_settings")?),
         _ => None,
     };
     Ok(NewDcrTemplate {
-        name,
-        description,
-        login_page_url,
+        name: req_str(name, "name")?,
+        description: optional(description, "description")?,
+        login_page_url: optional(login_page_url, "login_page_url")?,
         session_settings,
         skip_consent_screen,
         force_add_all_authorization_info,
-        tags,
+        tags: match tags {
+            Some(t) => opt_str_list(t, "tags")?,
+            None => None,
+        },
     })
 }
 
+/// How a blocking call ended.
+struct Waited<T> {
+    /// The call's own outcome.
+    outcome: descope_mgmt::Result<T>,
+    /// What a signal handler raised (e.g. `KeyboardInterrupt`) after the request may have
+    /// reached the server: held back until the call finished.
+    deferred: Option<PyErr>,
+}
+
 /// Runs a core future to completion on the shared runtime with the GIL released,
-/// waking every [`SIGNAL_POLL`] to let Python raise `KeyboardInterrupt` (which abandons
-/// the call).
+/// waking every [`SIGNAL_POLL`] to let Python run its signal handlers (Ctrl-C).
+///
+/// A signal handler's exception (`KeyboardInterrupt`) abandons the call while nothing can
+/// have been sent, and is raised. With `on_interrupt` = [`OnCancel::FinishOnceSent`], once
+/// the request may have reached the server, the exception is held back in
+/// [`Waited::deferred`] and the call runs to its end (at most its timeout), so its outcome
+/// is not lost. The check happens between two polls of the call on this thread, so a
+/// request is never started after the decision to abandon it.
 fn wait<T: Send>(
     py: Python<'_>,
     fut: impl Future<Output = descope_mgmt::Result<T>> + Send,
-) -> PyResult<T> {
-    let outcome = py.detach(|| runtime::block_on(interruptible(fut)));
-    match outcome {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(to_pyerr(py, &e)),
-        Err(interrupt) => Err(interrupt),
+    on_interrupt: OnCancel,
+) -> PyResult<Waited<T>> {
+    let state = SendState::new();
+    let finish_once_sent = (on_interrupt == OnCancel::FinishOnceSent).then_some(&state);
+    py.detach(|| runtime::block_on(interruptible(state.track(fut), finish_once_sent)))
+}
+
+async fn interruptible<F, T>(fut: F, finish_once_sent: Option<&SendState>) -> PyResult<Waited<T>>
+where
+    F: Future<Output = descope_mgmt::Result<T>>,
+{
+    let mut fut = std::pin::pin!(fut);
+    let mut deferred = None;
+    loop {
+        match tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await {
+            Ok(outcome) => return Ok(Waited { outcome, deferred }),
+            Err(_) if SHUTTING_DOWN.load(Ordering::SeqCst) || deferred.is_some() => {}
+            Err(_) => {
+                if let Err(interrupt) = Python::attach(|py| py.check_signals()) {
+                    match finish_once_sent {
+                        Some(state) if state.may_have_been_sent() => deferred = Some(interrupt),
+                        _ => return Err(interrupt),
+                    }
+                }
+            }
+        }
     }
 }
 
-async fn interruptible<F: Future>(fut: F) -> Result<F::Output, PyErr> {
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        match tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await {
-            Ok(v) => return Ok(v),
-            Err(_) if SHUTTING_DOWN.load(Ordering::SeqCst) => {}
-            Err(_) => Python::attach(|py| py.check_signals())?,
-        }
+/// The result of a blocking call that is not safe to repeat. If an interrupt was held
+/// back while it finished (see [`wait`]), raises `descope_mgmt.InterruptedAfterSend` (a
+/// `KeyboardInterrupt`) carrying the outcome in `.result` / `.error`; a signal handler's
+/// other exception is raised as it is, with that `InterruptedAfterSend` as its context.
+fn deliver<T, P>(
+    py: Python<'_>,
+    waited: Waited<T>,
+    call: &str,
+    wrap: fn(T) -> P,
+) -> PyResult<P>
+where
+    P: pyo3::PyClass + Into<pyo3::PyClassInitializer<P>>,
+{
+    let Waited { outcome, deferred } = waited;
+    let Some(interrupt) = deferred else {
+        return outcome.map(wrap).map_err(|e| to_pyerr(py, &e));
+    };
+    let (result, error) = match outcome {
+        Ok(v) => (Py::new(py, wrap(v))?.into_any(), None),
+        Err(e) => (py.None(), Some(to_pyerr(py, &e))),
+    };
+    let carrier = interrupted_after_send(py, call, result, error.as_ref(), &interrupt)?;
+    if interrupt.is_instance_of::<PyKeyboardInterrupt>(py) {
+        Err(carrier)
+    } else {
+        interrupt.set_context(py, Some(carrier));
+        Err(interrupt)
     }
+}
+
+/// Builds `descope_mgmt.errors.InterruptedAfterSend` for a call that finished after an
+/// interrupt. Never shows the result: it is only an attribute.
+fn interrupted_after_send(
+    py: Python<'_>,
+    call: &str,
+    result: Py<PyAny>,
+    error: Option<&PyErr>,
+    interrupt: &PyErr,
+) -> PyResult<PyErr> {
+    static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let cls = CLASS.import(py, "descope_mgmt.errors", "InterruptedAfterSend")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("result", result)?;
+    kwargs.set_item("error", error.map(|e| e.value(py).clone()))?;
+    let exc = cls.call((call,), Some(&kwargs))?;
+    let err = PyErr::from_value(exc);
+    err.set_context(py, Some(interrupt.clone_ref(py)));
+    if let Some(e) = error {
+        err.set_cause(py, Some(e.clone_ref(py)));
+    }
+    Ok(err)
 }
 
 /// Set by an `atexit` hook: from then on, a blocking call stops checking for signals, so
@@ -205,17 +309,26 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2, max_connections=None))]
+            #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
-                project_id: Option<String>,
-                management_key: Option<String>,
-                base_url: Option<String>,
+                project_id: Option<&Bound<'_, PyAny>>,
+                management_key: Option<&Bound<'_, PyAny>>,
+                base_url: Option<&Bound<'_, PyAny>>,
                 timeout: f64,
                 max_retries: i64,
+                max_connections: Option<i64>,
             ) -> PyResult<Self> {
-                let shared =
-                    Shared::build(py, project_id, management_key, base_url, timeout, max_retries)?;
+                let shared = Shared::build(
+                    py,
+                    project_id,
+                    management_key,
+                    base_url,
+                    timeout,
+                    max_retries,
+                    max_connections,
+                )?;
                 register_shutdown_hook(py)?;
                 Ok(Self(shared))
             }
@@ -264,10 +377,21 @@ client_class! {
 
     /// Rotates an access key: returns the key and its new secret (shown only once); the
     /// previous secret stops working. Never resent after it may have reached the server:
-    /// such a failure is an `OutcomeUnknownError`.
-    fn rotate_access_key(&self, py: Python<'_>, id: String) -> PyResult<PyRotatedAccessKey> {
+    /// such a failure is an `OutcomeUnknownError`. Ctrl-C after the request may have been
+    /// sent lets the call finish, then raises `InterruptedAfterSend` carrying the result.
+    fn rotate_access_key(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+    ) -> PyResult<PyRotatedAccessKey> {
+        let id = key_id(id)?;
         let client = self.0.get(py)?;
-        wait(py, async move { client.rotate_access_key(&id).await }).map(PyRotatedAccessKey)
+        let waited = wait(
+            py,
+            async move { client.rotate_access_key(&id).await },
+            OnCancel::FinishOnceSent,
+        )?;
+        deliver(py, waited, "rotate_access_key", PyRotatedAccessKey)
     }
 
     /// Uploads tenant OAuth tokens for outbound apps, all or nothing. `tokens` holds
@@ -276,25 +400,30 @@ client_class! {
     fn batch_upload_tenant_tokens(&self, py: Python<'_>, tokens: TokenList) -> PyResult<()> {
         let client = self.0.get(py)?;
         let tokens = tokens.0;
-        wait(py, async move {
-            client.batch_upload_tenant_tokens(&tokens).await
-        })
+        // Safe to repeat: Ctrl-C abandons it at any point.
+        let waited = wait(
+            py,
+            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            OnCancel::Abort,
+        )?;
+        waited.outcome.map_err(|e| to_pyerr(py, &e))
     }
 
     /// Creates a dynamic registration template. `session_settings` is a
-    /// `SessionSettings` or a dict. Never resent after it may have reached the server.
+    /// `SessionSettings` or a dict. Never resent after it may have reached the server;
+    /// Ctrl-C after that behaves as for `rotate_access_key`.
     #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
     #[allow(clippy::too_many_arguments)]
     fn create_dcr_template(
         &self,
         py: Python<'_>,
-        name: String,
-        description: Option<String>,
-        login_page_url: Option<String>,
+        name: &Bound<'_, PyAny>,
+        description: Option<&Bound<'_, PyAny>>,
+        login_page_url: Option<&Bound<'_, PyAny>>,
         session_settings: Option<&Bound<'_, PyAny>>,
         skip_consent_screen: Option<bool>,
         force_add_all_authorization_info: Option<bool>,
-        tags: Option<Vec<String>>,
+        tags: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDcrTemplate> {
         let template = new_template(
             name,
@@ -306,11 +435,12 @@ client_class! {
             tags,
         )?;
         let client = self.0.get(py)?;
-        wait(
+        let waited = wait(
             py,
             async move { client.create_dcr_template(&template).await },
-        )
-        .map(PyDcrTemplate)
+            OnCancel::FinishOnceSent,
+        )?;
+        deliver(py, waited, "create_dcr_template", PyDcrTemplate)
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -341,11 +471,14 @@ client_class! {
     "AsyncClient": PyAsyncClient;
 
     /// Rotates an access key (see `Client.rotate_access_key`). Returns an awaitable.
-    fn rotate_access_key(&self, py: Python<'_>, id: String) -> AsyncCall {
-        match self.0.get(py) {
-            Ok(client) => AsyncCall::new(
+    /// Cancelling it after the request may have reached the server does not abandon it:
+    /// the rotated key is still returned (or the call's own error raised).
+    fn rotate_access_key(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> AsyncCall {
+        match key_id(id).and_then(|id| Ok((self.0.get(py)?, id))) {
+            Ok((client, id)) => AsyncCall::new(
                 move || async move { client.rotate_access_key(&id).await },
                 rotated_to_py,
+                OnCancel::FinishOnceSent,
             ),
             Err(e) => AsyncCall::failed(e),
         }
@@ -359,25 +492,27 @@ client_class! {
             Ok(client) => AsyncCall::new(
                 move || async move { client.batch_upload_tenant_tokens(&tokens).await },
                 none_to_py,
+                // Safe to repeat: cancelling aborts it at any point.
+                OnCancel::Abort,
             ),
             Err(e) => AsyncCall::failed(e),
         }
     }
 
     /// Creates a dynamic registration template (see `Client.create_dcr_template`).
-    /// Returns an awaitable.
+    /// Returns an awaitable; cancelling it behaves as for `rotate_access_key`.
     #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
     #[allow(clippy::too_many_arguments)]
     fn create_dcr_template(
         &self,
         py: Python<'_>,
-        name: String,
-        description: Option<String>,
-        login_page_url: Option<String>,
+        name: &Bound<'_, PyAny>,
+        description: Option<&Bound<'_, PyAny>>,
+        login_page_url: Option<&Bound<'_, PyAny>>,
         session_settings: Option<&Bound<'_, PyAny>>,
         skip_consent_screen: Option<bool>,
         force_add_all_authorization_info: Option<bool>,
-        tags: Option<Vec<String>>,
+        tags: Option<&Bound<'_, PyAny>>,
     ) -> AsyncCall {
         let template = new_template(
             name,
@@ -392,6 +527,7 @@ client_class! {
             Ok((client, template)) => AsyncCall::new(
                 move || async move { client.create_dcr_template(&template).await },
                 template_to_py,
+                OnCancel::FinishOnceSent,
             ),
             Err(e) => AsyncCall::failed(e),
         }

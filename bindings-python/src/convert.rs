@@ -1,10 +1,13 @@
 //! Conversions between JSON values (the wire shape) and Python objects, and the small
 //! typed-extraction helpers used for keyword arguments and dict inputs.
 
+use descope_mgmt::ErrorCode;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+
+use crate::errors::raise;
 
 /// Converts a JSON value to plain Python objects (dict, list, str, int, float, bool, None).
 pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -67,7 +70,7 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
             .ok_or_else(|| PyTypeError::new_err(format!("{at} must be a finite number")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(utf8(s, at, ErrorCode::InvalidArgument)?));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         return Ok(Value::Object(dict_to_map(d, at)?));
@@ -115,12 +118,41 @@ pub fn wrong_type(at: &str, expected: &str, v: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!("{at} must be {expected}, not {}", type_name(v)))
 }
 
+/// The text of a `str` as UTF-8. A `str` that is not valid Unicode (a lone surrogate,
+/// e.g. from `os.fsdecode` or a bad JSON escape) would otherwise raise a
+/// `UnicodeEncodeError` whose `args` and `repr` hold the whole string, maybe a secret: it
+/// is a `code` error (`INVALID_ARGUMENT`, or `CONFIG` for client settings) naming `at`.
+fn utf8(s: &Bound<'_, PyString>, at: &str, code: ErrorCode) -> PyResult<String> {
+    match s.to_cow() {
+        Ok(text) => Ok(text.into_owned()),
+        Err(_) => Err(raise(
+            s.py(),
+            code,
+            format!("{at} is not valid Unicode text (it contains a lone surrogate); nothing was sent"),
+        )),
+    }
+}
+
 /// Extracts a `str`, or raises [`wrong_type`] saying it must be `expected`.
 fn str_or(v: &Bound<'_, PyAny>, at: &str, expected: &str) -> PyResult<String> {
     let s = v
         .cast::<PyString>()
         .map_err(|_| wrong_type(at, expected, v))?;
-    Ok(s.to_cow()?.into_owned())
+    utf8(s, at, ErrorCode::InvalidArgument)
+}
+
+/// A client setting (`project_id`, `management_key`, `base_url`): `None` when not passed
+/// or `None`, else a `str` (`TypeError` otherwise; `ConfigError` if not valid Unicode).
+pub fn config_str(v: Option<&Bound<'_, PyAny>>, at: &str) -> PyResult<Option<String>> {
+    match v {
+        Some(v) if !v.is_none() => {
+            let s = v
+                .cast::<PyString>()
+                .map_err(|_| wrong_type(at, "str or None", v))?;
+            utf8(s, at, ErrorCode::Config).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Extracts a `str` (never a secret-revealing message on failure).

@@ -316,15 +316,32 @@ fn from_keyword_dict<T: Default>(
     let mut value = T::default();
     for (k, v) in d.iter() {
         let key = dict_key(&k, at)?;
-        if !set(&mut value, &key, &v, &format!("{at}.{key}"))? {
-            return Err(raise(
-                d.py(),
-                ErrorCode::InvalidArgument,
-                format!("{at}: unknown field {key:?}; the fields are {fields}"),
-            ));
+        let path = field_path(at, &key);
+        if !set(&mut value, &key, &v, &path)? {
+            return Err(unknown_field(d.py(), &path, fields));
         }
     }
     Ok(value)
+}
+
+/// `at.key` for a plain field name, else `at["key"]` (escaped), for error messages.
+fn field_path(at: &str, key: &str) -> String {
+    if !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        format!("{at}.{key}")
+    } else {
+        let shown: String = key.chars().take(64).collect();
+        format!("{at}[{shown:?}]")
+    }
+}
+
+/// The `InvalidArgumentError` for an input field this version does not know (a typo must
+/// not silently drop a field, nor send one the server would ignore).
+fn unknown_field(py: Python<'_>, path: &str, fields: &str) -> PyErr {
+    raise(
+        py,
+        ErrorCode::InvalidArgument,
+        format!("{path}: unknown field, nothing was sent; the fields are {fields}"),
+    )
 }
 
 /// A token from a dict with snake_case or camelCase keys.
@@ -528,9 +545,16 @@ fn set_session_field(
 }
 
 /// Session settings from a `SessionSettings` or a dict (snake_case or camelCase keys).
+///
+/// A `SessionSettings` taken from a server answer may hold fields this version does not
+/// know (`extra`); as input they are refused like a misspelled dict key.
 pub fn session_settings_from_any(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<SessionSettings> {
     if let Ok(s) = obj.cast::<PySessionSettings>() {
-        return Ok(s.get().0.clone());
+        let s = &s.get().0;
+        if let Some(key) = s.extra.keys().next() {
+            return Err(unknown_field(obj.py(), &field_path(at, key), SESSION_FIELDS));
+        }
+        return Ok(s.clone());
     }
     let d = obj
         .cast::<PyDict>()

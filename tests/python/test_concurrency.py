@@ -124,13 +124,23 @@ def test_async_calls_run_concurrently_and_are_real_coroutines(emu: Emulator) -> 
     assert asyncio.run(main()) < 2.0  # three 0.8 s calls overlapped
 
 
+BATCH = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload"
+TOKEN = {"appId": "slack", "tenantId": "T2acme", "refreshToken": "rt"}
+
+
+def slow_batch(emu: Emulator, ms: int = DELAY_MS) -> None:
+    emu.fault({"method": "POST", "path": BATCH, "action": "delay", "delayMs": ms})
+
+
 def test_async_cancellation(emu: Emulator) -> None:
-    slow_rotate(emu)
+    # The batch upload is safe to repeat, so a timeout aborts it (a rotate or create that
+    # was sent finishes instead: see test_cancellation.py).
+    slow_batch(emu)
 
     async def main() -> None:
         client = dm.AsyncClient(**emu.client_kwargs())
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(client.rotate_access_key("K2active"), 0.2)
+            await asyncio.wait_for(client.batch_upload_tenant_tokens([TOKEN]), 0.2)
         # The client is still usable afterwards.
         r = await client.rotate_access_key("K2active2")
         assert r.key.id == "K2active2"
@@ -139,14 +149,14 @@ def test_async_cancellation(emu: Emulator) -> None:
 
 
 def test_cancelling_a_task_is_clean_and_reports_nothing_to_the_loop(emu: Emulator) -> None:
-    slow_rotate(emu)
+    slow_batch(emu)
 
     async def main() -> list[dict[str, object]]:
         loop = asyncio.get_running_loop()
         reported: list[dict[str, object]] = []
         loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
         client = dm.AsyncClient(**emu.client_kwargs())
-        task = asyncio.ensure_future(client.rotate_access_key("K2active"))
+        task = asyncio.ensure_future(client.batch_upload_tenant_tokens([TOKEN]))
         await asyncio.sleep(0.2)
         t0 = time.monotonic()
         task.cancel()
@@ -154,8 +164,8 @@ def test_cancelling_a_task_is_clean_and_reports_nothing_to_the_loop(emu: Emulato
             await task
         assert time.monotonic() - t0 < 0.5
         # An un-awaited call and a call closed after starting do nothing and leak nothing.
-        client.rotate_access_key("K2active")
-        started = client.rotate_access_key("K2active")
+        client.batch_upload_tenant_tokens([TOKEN])
+        started = client.batch_upload_tenant_tokens([TOKEN])
         started.send(None)
         started.close()
         # Let any late outcome of the aborted calls reach the loop.
@@ -270,13 +280,16 @@ def test_asyncio_run_accepts_a_call_directly(emu: Emulator) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
 def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
+    # The batch upload is safe to repeat: Ctrl-C abandons it at once (a rotate or create
+    # that was sent finishes first: see test_cancellation.py).
     client = dm.Client(**emu.client_kwargs())
-    emu.fault({"method": "POST", "path": ROTATE, "action": "delay", "delayMs": 5000})
+    slow_batch(emu, 5000)
     timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT))
     timer.start()
     t0 = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        client.rotate_access_key("K2active")
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.batch_upload_tenant_tokens([TOKEN])
+    assert not isinstance(info.value, dm.InterruptedAfterSend)
     assert time.monotonic() - t0 < 2.0
     timer.join()
 

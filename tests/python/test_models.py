@@ -195,8 +195,17 @@ UNKNOWN_FIELDS: list[tuple[str, Any]] = [
     ("empty id", lambda c: c.rotate_access_key("  ")),
     ("empty list", lambda c: c.batch_upload_tenant_tokens([])),
     ("no token", lambda c: c.batch_upload_tenant_tokens([dm.TenantToken("slack", "t")])),
-    ("from_dict bad value", lambda c: dm.AccessKey.from_dict({"createdTime": "yesterday"})),
+    ("settings from_dict typo", lambda c: dm.SessionSettings.from_dict({"enabld": True})),
+    ("token from_dict typo", lambda c: dm.TenantToken.from_dict({"appId": "a", "tenantId": "t", "scope": ["x"]})),
 ]
+
+
+def test_result_from_dict_is_as_lenient_as_decoding_an_answer() -> None:
+    # Results decode what a server sends leniently (the core's rule): a drifted field is
+    # kept raw in `extra` instead of failing (and losing a rotated secret).
+    k = dm.AccessKey.from_dict({"id": "K2x", "createdTime": "yesterday", "roleNames": None})
+    assert k.id == "K2x" and k.created_time == 0 and k.role_names == []
+    assert k.extra == {"createdTime": "yesterday"}
 
 
 @pytest.mark.parametrize(("name", "fn"), UNKNOWN_FIELDS, ids=[n for n, _ in UNKNOWN_FIELDS])

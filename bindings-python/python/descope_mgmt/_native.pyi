@@ -224,6 +224,7 @@ class _ClientBase:
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 2,
+        max_connections: int | None = None,
     ) -> Self: ...
     def close(self) -> None: ...
     @property

@@ -47,6 +47,7 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "DescopeError",
+    "InterruptedAfterSend",
     "InvalidArgumentError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -299,3 +300,41 @@ _BY_CODE: dict[str, type[DescopeError]] = {
     )
 }
 """Maps each code string to its class; used by the native module to raise errors."""
+
+
+class InterruptedAfterSend(KeyboardInterrupt):
+    """Ctrl-C (``KeyboardInterrupt``) arrived while a blocking ``Client`` call that is not
+    safe to repeat (``rotate_access_key``, ``create_dcr_template``) was in flight, after its
+    request may have reached the server.
+
+    Abandoning the call then could hide an applied change (a rotation whose new secret
+    nobody received), so the client let it finish (within its timeout) and raises this
+    instead of a plain ``KeyboardInterrupt``. It *is* a ``KeyboardInterrupt``: an
+    ``except KeyboardInterrupt`` handler, or the interpreter's default behaviour, still stops
+    the program. The call's outcome is kept on the exception:
+
+    * ``result``: what the call returned (e.g. the ``RotatedAccessKey``), or ``None``;
+    * ``error``: the :class:`DescopeError` the call raised instead, or ``None``.
+
+    ``str()`` and ``repr()`` never show the result.
+    """
+
+    call: str
+    """The method that was interrupted, e.g. ``"rotate_access_key"``."""
+    result: object
+    """The call's return value, or ``None`` if it raised."""
+    error: DescopeError | None
+    """The error the call raised, or ``None`` if it returned."""
+
+    def __init__(self, call: str = "", *, result: object = None, error: DescopeError | None = None) -> None:
+        outcome = "its error is in .error" if error is not None else "its result is in .result"
+        super().__init__(
+            f"interrupted after the {call or 'call'} request was sent; the call was allowed to "
+            f"finish so its outcome is not lost: {outcome}"
+        )
+        self.call = call
+        self.result = result
+        self.error = error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.call,), {"result": self.result, "error": self.error})
