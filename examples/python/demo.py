@@ -25,7 +25,14 @@ def main() -> int:
         with dm.Client() as client:  # project id, key and base URL from the environment
             print(f"client: {client!r}")
 
-            rotated = client.rotate_access_key(key_id)
+            try:
+                rotated = client.rotate_access_key(key_id)
+            except dm.InterruptedAfterSend as e:
+                # Ctrl-C after the request was sent: the call was allowed to finish, so a
+                # rotation that happened is not lost. Keep its secret, then stop.
+                if isinstance(e.result, dm.RotatedAccessKey):
+                    print(f"interrupted; {e.result.key.id} was rotated: {masked(e.result.cleartext)}", file=sys.stderr)
+                raise
             print(f"rotate_access_key: {rotated!r}")
             print(f"  new secret for {rotated.key.id} ({rotated.key.name}): {masked(rotated.cleartext)}")
 
