@@ -1,6 +1,7 @@
 """Hostile servers on 127.0.0.1: an error body that reflects the management key and the
-call's tokens never brings them into the exception, and a batch answer listing millions of
-failures is a DECODE error without ballooning memory."""
+call's tokens never brings them into the exception, a batch answer listing millions of
+failures is a DECODE error without ballooning memory, and a rotate answer whose key
+metadata drifted still hands back the new secret."""
 
 from __future__ import annotations
 
@@ -160,3 +161,43 @@ def test_a_batch_answer_with_millions_of_failures_is_decode_with_bounded_memory(
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["code"] == "DECODE", out
     assert out["growth_mb"] < 64, f"peak RSS grew by {out['growth_mb']:.0f} MB"
+
+
+DRIFTED_KEY = {
+    "id": "K2drift",
+    "name": "drifted",
+    "roleNames": None,
+    "createdTime": "2026-01-01",
+    "expireTime": 1.5,
+    "customClaims": [],
+    "editable": "true",
+}
+
+
+def _rotate_answer(answer: dict[str, Any]) -> Any:
+    def handler(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+
+    return handler
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_rotate_answer_with_drifted_key_metadata_keeps_the_secret(mode: str) -> None:
+    cleartext = "NewSecret-" + "x" * 54
+    with HostileServer(_rotate_answer({"key": DRIFTED_KEY, "cleartext": cleartext})) as hostile:
+        kwargs: dict[str, Any] = {"base_url": hostile.url, "max_retries": 0}
+        if mode == "sync":
+            rotated = dm.Client(PROJECT, KEY, **kwargs).rotate_access_key("K2drift")
+        else:
+            rotated = asyncio.run(dm.AsyncClient(PROJECT, KEY, **kwargs).rotate_access_key("K2drift"))
+    assert rotated.cleartext == cleartext
+    assert rotated.key.id == "K2drift" and rotated.key.role_names == []
+    # Values of an unexpected shape are kept raw, not dropped.
+    assert rotated.key.extra == {"createdTime": "2026-01-01", "expireTime": 1.5, "customClaims": [], "editable": "true"}
+
+
+def test_a_rotate_answer_without_cleartext_is_decode_saying_the_key_was_probably_rotated() -> None:
+    with HostileServer(_rotate_answer({"key": DRIFTED_KEY})) as hostile:
+        with pytest.raises(dm.DecodeError) as info:
+            dm.Client(PROJECT, KEY, base_url=hostile.url, max_retries=0).rotate_access_key("K2drift")
+    assert "rotated" in str(info.value)
