@@ -194,6 +194,7 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
             let element = reader.element(array, i, "tokens")?;
             if reader.type_of(element)? != sys::ValueType::napi_object
                 || reader.is_array(element)?
+                || reader.is_binary(element)?
             {
                 return Err(type_error(format!(
                     "tokens[{i}] must be an object, not {}",
@@ -252,7 +253,10 @@ pub(crate) fn new_dcr_template_js(template: Option<Unknown<'_>>) -> napi::Result
     };
     let mut reader = Reader::new(template.value().env, MAX_ITEM_DEPTH);
     let object = template.raw();
-    if reader.type_of(object)? != sys::ValueType::napi_object || reader.is_array(object)? {
+    if reader.type_of(object)? != sys::ValueType::napi_object
+        || reader.is_array(object)?
+        || reader.is_binary(object)?
+    {
         return Err(type_error(format!("{shape}, not {}", reader.kind(object)?)));
     }
     let fields = reader.object(object, &mut String::from("template"), 0)?;

@@ -108,6 +108,7 @@ impl Reader {
             FUNCTION => "a function",
             BIGINT => "a bigint",
             OBJECT if self.is_array(value)? => "an array",
+            OBJECT if self.is_binary(value)? => "binary data",
             OBJECT => "an object",
             _ => "an unsupported value",
         })
@@ -219,6 +220,11 @@ impl Reader {
                     Value::Array(self.array(value, path, depth)?)
                 }
             }
+            OBJECT if self.is_binary(value)? => {
+                return Err(type_error(format!(
+                    "{path}: expected a JSON value, not binary data (a typed array, Buffer or ArrayBuffer)"
+                )));
+            }
             OBJECT => {
                 if depth >= self.max_depth {
                     Value::Object(Map::new())
@@ -307,12 +313,29 @@ impl Reader {
 
     /// Whether `array` has an own element `i` (not a hole).
     pub(crate) fn owns_element(&self, array: sys::napi_value, i: u32) -> napi::Result<bool> {
+        let index = i.to_string();
         let mut key = ptr::null_mut();
-        check(unsafe { sys::napi_create_uint32(self.env, i, &mut key) })?;
-        check(unsafe { sys::napi_coerce_to_string(self.env, key, &mut key) })?;
+        check(unsafe {
+            sys::napi_create_string_utf8(
+                self.env,
+                index.as_ptr().cast(),
+                index.len() as isize,
+                &mut key,
+            )
+        })?;
         let mut own = false;
         check(unsafe { sys::napi_has_own_property(self.env, array, key, &mut own) })?;
         Ok(own)
+    }
+
+    /// Whether an object is binary data (a typed array, `Buffer`, `ArrayBuffer` or
+    /// `DataView`), which no field takes and which is not read element by element.
+    pub(crate) fn is_binary(&self, object: sys::napi_value) -> napi::Result<bool> {
+        let (mut typed, mut buffer, mut view) = (false, false, false);
+        check(unsafe { sys::napi_is_typedarray(self.env, object, &mut typed) })?;
+        check(unsafe { sys::napi_is_arraybuffer(self.env, object, &mut buffer) })?;
+        check(unsafe { sys::napi_is_dataview(self.env, object, &mut view) })?;
+        Ok(typed || buffer || view)
     }
 
     /// The own enumerable string keys of an object, each with its value, in property

@@ -120,8 +120,10 @@ test('a client never runs more requests at once than maxConnections', async () =
     assert.equal(rotated.length, 200)
     assert.ok(peakActive <= 4, `${peakActive} requests ran at once, more than maxConnections (4)`)
     assert.ok(peakActive >= 2, `only ${peakActive} request(s) ran at once: the calls did not overlap`)
-    // The license lookup may use one more socket.
-    assert.ok(peakSockets <= 5, `${peakSockets} sockets were open at once`)
+    // Sockets stay bounded too. Not exactly by the limit: a request's slot is freed when
+    // its answer is read, a moment before its connection is back in the pool, so the next
+    // request may open a new one meanwhile (and the license lookup may use one more).
+    assert.ok(peakSockets <= 2 * 4 + 1, `${peakSockets} sockets were open at once`)
   } finally {
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))

@@ -281,6 +281,24 @@ test('unknown fields are INVALID_ARGUMENT naming their path, never sent', async 
   await nothingSent()
 })
 
+test('binary data (Buffer, typed arrays) is a TypeError, never read byte by byte', async () => {
+  const ok = { appId: 'slack', tenantId: 'T2a', accessToken: 'x' }
+  const big = Buffer.alloc(64 * 1024 * 1024, 0x61)
+  const cases = [
+    [() => client.batchUploadTenantTokens([ok, big]), /^tokens\[1\] must be an object, not binary data/],
+    [() => client.batchUploadTenantTokens([{ ...ok, accessToken: big }]), /^tokens\[0\]\.accessToken: expected a JSON value, not binary data/],
+    [() => client.batchUploadTenantTokens([{ ...ok, scopes: [new Uint8Array(4)] }]), /^tokens\[0\]\.scopes\[0\]: expected a JSON value, not binary data/],
+    [() => client.createDcrTemplate(new Uint8Array(8)), /^template must be an object .*, not binary data/],
+    [() => client.createDcrTemplate({ name: 'x', sessionSettings: new ArrayBuffer(8) }), /^template\.sessionSettings: expected a JSON value, not binary data/],
+  ]
+  for (const [i, [call, pattern]] of cases.entries()) {
+    const err = await rejection(call())
+    assert.ok(err instanceof TypeError, `case #${i}: ${shown(err)}`)
+    assert.match(err.message, pattern, `case #${i}`)
+  }
+  await nothingSent()
+})
+
 test('index.d.ts has no index signature on input types', () => {
   const dts = readFileSync(path.join(REPO_ROOT, 'bindings-node', 'index.d.ts'), 'utf8')
   for (const name of ['ClientOptions', 'TenantToken', 'SessionSettings', 'NewDcrTemplate']) {
