@@ -1,6 +1,8 @@
-//! Conversion of JavaScript arguments into the core's types. The core's serde models define
-//! the accepted shape of tokens and templates (wire camelCase, unknown fields rejected);
-//! validation of the values themselves, client settings included, stays in the core.
+//! Conversion of JavaScript arguments into the core's types. Arguments are read with
+//! [`Reader`] (own properties only, arrays lazily and bounded, lone surrogates and values
+//! JSON cannot carry refused); the core's serde models then define the accepted shape of
+//! tokens and templates (wire camelCase, unknown fields rejected, unknown session settings
+//! too); validation of the values themselves, client settings included, stays in the core.
 //!
 //! Error messages name the argument, item index and field, never a value: a token pasted
 //! into the wrong field must not end up in an error.
