@@ -117,12 +117,23 @@ impl TenantToken {
     }
 }
 
+/// The most tokens one batch upload accepts. Descope documents no limit; this one keeps a
+/// careless call (a whole table passed by mistake) from building a huge body in memory.
+pub const MAX_BATCH_TOKENS: usize = 100_000;
+
 /// Checks a whole batch and reports every invalid item, with its index, in one error.
 pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
     if tokens.is_empty() {
         return Err(Error::invalid_argument(
             "the token list is empty: pass at least one token",
         ));
+    }
+    if tokens.len() > MAX_BATCH_TOKENS {
+        return Err(Error::invalid_argument(format!(
+            "the token list has {} tokens, more than the {MAX_BATCH_TOKENS} one batch accepts: \
+             split it into several batches (each one is all-or-nothing on its own); nothing was sent",
+            tokens.len()
+        )));
     }
     let problems: Vec<String> = tokens
         .iter()
@@ -362,6 +373,17 @@ mod tests {
             !m.contains("secret-a") && !m.contains("secret-r"),
             "the message quotes a token"
         );
+    }
+
+    #[test]
+    fn a_batch_longer_than_the_cap_is_refused_whole() {
+        let one = TenantToken::new("A", "T").access_token("x");
+        let mut tokens = vec![one; MAX_BATCH_TOKENS];
+        assert!(validate_tenant_tokens(&tokens).is_ok());
+        tokens.push(TenantToken::new("A", "T").access_token("x"));
+        let e = validate_tenant_tokens(&tokens).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert!(e.message().contains("split it"), "{}", e.message());
     }
 
     fn answer(body: &str, max: usize) -> Result<Vec<BatchFailure>> {
