@@ -52,6 +52,4 @@ pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use input::{decode_input, decode_input_json};
 pub use secret::Secret;
 pub use send_state::SendState;
-pub use tenant_tokens::{
-    validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS,
-};
+pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS};
