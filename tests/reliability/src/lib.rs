@@ -249,7 +249,9 @@ impl Server {
         Fut: Future<Output = Option<Conn>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |r, c| Box::pin(handler(r, c)));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Seen::default());
         let seen2 = seen.clone();
@@ -402,8 +404,14 @@ pub fn leaks(error: &Error, secrets: &[&str]) -> Vec<String> {
         ("Display", error.to_string()),
         ("Debug", format!("{error:?}")),
         ("message()", error.message().to_string()),
-        ("description()", error.description().unwrap_or("").to_string()),
-        ("server_message()", error.server_message().unwrap_or("").to_string()),
+        (
+            "description()",
+            error.description().unwrap_or("").to_string(),
+        ),
+        (
+            "server_message()",
+            error.server_message().unwrap_or("").to_string(),
+        ),
         ("failures()", format!("{:?}", error.failures())),
     ];
     let mut found = Vec::new();

@@ -37,11 +37,18 @@ async fn a_huge_content_length_is_refused_at_once() {
         None
     })
     .await;
-    let c = builder(&server.url()).max_response_bytes(CAP).build().unwrap();
+    let c = builder(&server.url())
+        .max_response_bytes(CAP)
+        .build()
+        .unwrap();
     let started = Instant::now();
     let e = c.rotate_access_key("K2bomb").await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Decode, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     settle().await;
     assert_eq!(server.seen().count(ROTATE_PATH), 1);
 }
@@ -75,10 +82,17 @@ async fn an_endless_chunked_body_stops_at_the_cap() {
             assert_eq!(e.code(), ErrorCode::Decode, "{e}");
         }
         settle().await;
-        assert_eq!(server.seen().count(ROTATE_PATH), 1, "HTTP {status}: rotate resent");
+        assert_eq!(
+            server.seen().count(ROTATE_PATH),
+            1,
+            "HTTP {status}: rotate resent"
+        );
         // What the client read is bounded by the cap plus socket buffers.
         let w = written.load(Ordering::SeqCst);
-        assert!(w < CAP + (32 << 20), "HTTP {status}: the client accepted {w} bytes");
+        assert!(
+            w < CAP + (32 << 20),
+            "HTTP {status}: the client accepted {w} bytes"
+        );
     }
 }
 
@@ -89,7 +103,10 @@ async fn an_endless_batch_answer_is_bounded() {
         None
     })
     .await;
-    let c = builder(&server.url()).max_response_bytes(CAP).build().unwrap();
+    let c = builder(&server.url())
+        .max_response_bytes(CAP)
+        .build()
+        .unwrap();
     let tokens = [TenantToken::new("app", "T1").access_token("at-bomb-token")];
     let started = Instant::now();
     let e = c.batch_upload_tenant_tokens(&tokens).await.unwrap_err();
@@ -110,7 +127,10 @@ async fn compression_is_never_negotiated_nor_inflated() {
         async move {
             conn.write(&response(
                 200,
-                &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Content-Encoding", "gzip"),
+                ],
                 &b,
             ))
             .await;

@@ -29,7 +29,11 @@ async fn a_connect_that_never_completes_is_not_sent() {
         let started = Instant::now();
         let e = c.rotate_access_key("K2connect").await.unwrap_err();
         assert_not_sent(&format!("rotate, timeout {timeout:?}"), &e);
-        assert!(started.elapsed() < timeout + Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < timeout + Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
         let e = c
             .create_dcr_template(&NewDcrTemplate::new("never"))
             .await
@@ -55,6 +59,10 @@ async fn a_never_completing_connect_is_retried_as_not_sent() {
     let started = Instant::now();
     let e = c.rotate_access_key("K2connect").await.unwrap_err();
     assert_not_sent("rotate with one retry", &e);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     drop(full);
 }

@@ -15,9 +15,12 @@ async fn keep_alive_server() -> Server {
     Server::start(|_, mut conn| async move {
         // A little service time, so that calls pile up.
         tokio::time::sleep(Duration::from_millis(1)).await;
-        conn.write(&json_response(200, &rotate_answer("K2load", "secret-under-load")))
-            .await
-            .then_some(conn)
+        conn.write(&json_response(
+            200,
+            &rotate_answer("K2load", "secret-under-load"),
+        ))
+        .await
+        .then_some(conn)
     })
     .await
 }
@@ -28,7 +31,10 @@ async fn run_all(client: Client) -> Vec<String> {
     for _ in 0..CALLS {
         let c = client.clone();
         tasks.push(tokio::spawn(async move {
-            c.rotate_access_key("K2load").await.map(|_| ()).map_err(|e| e.to_string())
+            c.rotate_access_key("K2load")
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }));
     }
     let mut errors = Vec::new();

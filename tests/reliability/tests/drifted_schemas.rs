@@ -34,15 +34,36 @@ fn key_with(field: &str, value: Value) -> Value {
 async fn a_rotate_keeps_its_cleartext_when_key_metadata_drifts() {
     let mut keys: Vec<(String, Value)> = vec![
         ("roleNames: null".into(), key_with("roleNames", Value::Null)),
-        ("createdTime: \"x\"".into(), key_with("createdTime", json!("x"))),
+        (
+            "createdTime: \"x\"".into(),
+            key_with("createdTime", json!("x")),
+        ),
         ("expireTime: 1.5".into(), key_with("expireTime", json!(1.5))),
-        ("customClaims: []".into(), key_with("customClaims", json!([]))),
-        ("editable: \"true\"".into(), key_with("editable", json!("true"))),
-        ("keyTenants: null".into(), key_with("keyTenants", Value::Null)),
-        ("keyTenants: [{roleNames: null}]".into(), key_with("keyTenants", json!([{"tenantId": "T1", "roleNames": null}]))),
-        ("permittedIps: {}".into(), key_with("permittedIps", json!({}))),
+        (
+            "customClaims: []".into(),
+            key_with("customClaims", json!([])),
+        ),
+        (
+            "editable: \"true\"".into(),
+            key_with("editable", json!("true")),
+        ),
+        (
+            "keyTenants: null".into(),
+            key_with("keyTenants", Value::Null),
+        ),
+        (
+            "keyTenants: [{roleNames: null}]".into(),
+            key_with("keyTenants", json!([{"tenantId": "T1", "roleNames": null}])),
+        ),
+        (
+            "permittedIps: {}".into(),
+            key_with("permittedIps", json!({})),
+        ),
         ("status: 5".into(), key_with("status", json!(5))),
-        ("customAttributes: \"x\"".into(), key_with("customAttributes", json!("x"))),
+        (
+            "customAttributes: \"x\"".into(),
+            key_with("customAttributes", json!("x")),
+        ),
     ];
     let mut all = key_with("roleNames", Value::Null);
     all["createdTime"] = json!("x");
@@ -87,11 +108,17 @@ async fn a_rotate_without_a_usable_cleartext_says_the_key_was_probably_rotated()
         assert_eq!(e.code(), ErrorCode::Decode, "body #{i}: {e}");
         assert_eq!(e.status(), Some(200), "body #{i}");
         assert!(
-            e.message().to_ascii_lowercase().contains("probably rotated"),
+            e.message()
+                .to_ascii_lowercase()
+                .contains("probably rotated"),
             "body #{i}: the message must say the key was probably rotated: {e}"
         );
         settle().await;
-        assert_eq!(server.seen().count(ROTATE_PATH), 1, "body #{i}: rotate resent");
+        assert_eq!(
+            server.seen().count(ROTATE_PATH),
+            1,
+            "body #{i}: rotate resent"
+        );
     }
 }
 
@@ -123,7 +150,10 @@ async fn a_batch_answer_must_be_an_object_with_failures() {
             Err(e) => assert_eq!(e.code(), ErrorCode::Decode, "{body}: {e}"),
         }
     }
-    for good in [r#"{"failures":[]}"#, r#"{"failures":[],"newField":{"a":1}}"#] {
+    for good in [
+        r#"{"failures":[]}"#,
+        r#"{"failures":[],"newField":{"a":1}}"#,
+    ] {
         let server = answering(200, good.to_string()).await;
         client(&server.url())
             .batch_upload_tenant_tokens(&two_tokens())
@@ -156,9 +186,18 @@ async fn more_failures_than_tokens_sent_is_decode() {
             .batch_upload_tenant_tokens(&two_tokens())
             .await
             .unwrap_err();
-        assert_eq!(e.code(), ErrorCode::Decode, "{n} failures for 2 tokens: {}", e.code());
+        assert_eq!(
+            e.code(),
+            ErrorCode::Decode,
+            "{n} failures for 2 tokens: {}",
+            e.code()
+        );
         assert!(e.failures().len() <= 2, "{n} failures kept");
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(server.seen().count(BATCH_UPLOAD_PATH) >= 1);
     }
 }

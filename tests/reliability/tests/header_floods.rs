@@ -19,8 +19,11 @@ fn flooded(headers: usize, body: &str) -> Vec<u8> {
 async fn a_rotate_answer_with_many_headers_succeeds() {
     for n in [101usize, 150, 160] {
         let server = Server::start(move |_, mut conn| async move {
-            conn.write(&flooded(n, &rotate_answer("K2flood", "secret-behind-headers")))
-                .await;
+            conn.write(&flooded(
+                n,
+                &rotate_answer("K2flood", "secret-behind-headers"),
+            ))
+            .await;
             Some(conn)
         })
         .await;
@@ -40,7 +43,10 @@ async fn a_batch_answer_with_many_headers_succeeds() {
     })
     .await;
     let tokens = [TenantToken::new("app", "T1").access_token("at-flood-token")];
-    if let Err(e) = client(&server.url()).batch_upload_tenant_tokens(&tokens).await {
+    if let Err(e) = client(&server.url())
+        .batch_upload_tenant_tokens(&tokens)
+        .await
+    {
         panic!("a 200 batch answer with 150 extra headers failed: {e}");
     }
 }
@@ -49,14 +55,22 @@ async fn a_batch_answer_with_many_headers_succeeds() {
 async fn an_absurd_header_flood_is_a_bounded_failure() {
     // 50,000 headers, about 1.3 MB of head.
     let server = Server::start(|_, mut conn| async move {
-        conn.write(&flooded(50_000, &rotate_answer("K2flood", "secret-x"))).await;
+        conn.write(&flooded(50_000, &rotate_answer("K2flood", "secret-x")))
+            .await;
         None
     })
     .await;
-    let c = builder(&server.url()).timeout(Duration::from_secs(2)).build().unwrap();
+    let c = builder(&server.url())
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let started = Instant::now();
     let result = c.rotate_access_key("K2flood").await;
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     if let Err(e) = result {
         assert!(
             matches!(e.code(), ErrorCode::OutcomeUnknown | ErrorCode::Decode),

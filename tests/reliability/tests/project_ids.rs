@@ -59,14 +59,19 @@ fn valid_long_project_ids_derive_a_descope_host() {
             .management_key(MGMT_KEY)
             .build()
             .unwrap();
-        assert!(host_of(c.base_url()).ends_with(".descope.com"), "{}", c.base_url());
+        assert!(
+            host_of(c.base_url()).ends_with(".descope.com"),
+            "{}",
+            c.base_url()
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_project_id_never_connects_even_with_a_base_url() {
     let server = Server::start(|_, mut conn| async move {
-        conn.write(&json_response(200, &rotate_answer("K2x", "s"))).await;
+        conn.write(&json_response(200, &rotate_answer("K2x", "s")))
+            .await;
         Some(conn)
     })
     .await;

@@ -31,7 +31,8 @@ async fn redirects_of_every_call_are_not_followed() {
             let server = Server::start(move |_, mut conn| {
                 let loc = loc.clone();
                 async move {
-                    conn.write(&response(status, &[("Location", &loc)], b"")).await;
+                    conn.write(&response(status, &[("Location", &loc)], b""))
+                        .await;
                     Some(conn)
                 }
             })
@@ -70,7 +71,8 @@ async fn a_redirected_license_handshake_is_not_followed() {
         let target = target.clone();
         async move {
             if req.path == LICENSE_PATH {
-                conn.write(&response(302, &[("Location", &target)], b"")).await;
+                conn.write(&response(302, &[("Location", &target)], b""))
+                    .await;
             } else {
                 conn.write(&descope_mgmt_reliability::json_response(
                     200,
@@ -82,10 +84,17 @@ async fn a_redirected_license_handshake_is_not_followed() {
         }
     })
     .await;
-    let rotated = client(&server.url()).rotate_access_key("K2lic").await.unwrap();
+    let rotated = client(&server.url())
+        .rotate_access_key("K2lic")
+        .await
+        .unwrap();
     assert_eq!(rotated.cleartext.expose(), "new-secret-lic");
     settle().await;
-    assert_eq!(evil.seen().connections(), 0, "the license redirect was followed");
+    assert_eq!(
+        evil.seen().connections(),
+        0,
+        "the license redirect was followed"
+    );
     let rotate = server
         .seen()
         .requests()

@@ -168,7 +168,11 @@ async fn batch_failures_that_quote_tokens_are_scrubbed() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::BatchRejected, "{}", e.code());
     let found = leaks(&e, &SECRETS);
-    assert!(found.is_empty(), "a failure reason put a secret into the error: {}", found.join(", "));
+    assert!(
+        found.is_empty(),
+        "a failure reason put a secret into the error: {}",
+        found.join(", ")
+    );
     assert_eq!(e.failures().len(), 2);
     assert_eq!(e.failures()[1].tenant_id, "T2tenant2");
 }

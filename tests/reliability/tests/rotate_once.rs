@@ -57,21 +57,27 @@ async fn fail(failure: Failure, mut conn: Conn) -> Option<Conn> {
             None
         }
         Failure::ShortBody => {
-            conn.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"key\":{").await;
+            conn.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"key\":{")
+                .await;
             None
         }
         Failure::ShortChunkedBody => {
-            conn.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"key").await;
+            conn.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"key")
+                .await;
             None
         }
         Failure::BadChunkSize => {
-            conn.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
-                .await;
+            conn.write(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+            )
+            .await;
             None
         }
         Failure::CloseDelimitedGarbage => {
-            conn.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"key\":{\"id\":")
-                .await;
+            conn.write(
+                b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"key\":{\"id\":",
+            )
+            .await;
             None
         }
         Failure::EdgeHtml502 => {
@@ -88,8 +94,12 @@ async fn fail(failure: Failure, mut conn: Conn) -> Option<Conn> {
             Some(conn)
         }
         Failure::Gateway504 => {
-            conn.write(&response(504, &[("Retry-After", "0")], b"upstream timed out"))
-                .await;
+            conn.write(&response(
+                504,
+                &[("Retry-After", "0")],
+                b"upstream timed out",
+            ))
+            .await;
             Some(conn)
         }
         Failure::Cloudflare520 => {

@@ -60,7 +60,11 @@ async fn a_stalled_rotate_is_outcome_unknown_within_the_timeout_and_sent_once() 
             "{stall:?}: took {took:?} with a {TIMEOUT:?} timeout"
         );
         settle().await;
-        assert_eq!(server.seen().count(ROTATE_PATH), 1, "{stall:?}: the rotate was resent");
+        assert_eq!(
+            server.seen().count(ROTATE_PATH),
+            1,
+            "{stall:?}: the rotate was resent"
+        );
     }
 }
 
@@ -77,7 +81,11 @@ async fn a_stalled_create_is_outcome_unknown_and_sent_once() {
         assert_eq!(e.code(), ErrorCode::OutcomeUnknown, "{stall:?}: {e}");
         assert!(started.elapsed() < TIMEOUT + Duration::from_millis(1500));
         settle().await;
-        assert_eq!(server.seen().count(CREATE_DCR_TEMPLATE_PATH), 1, "{stall:?}");
+        assert_eq!(
+            server.seen().count(CREATE_DCR_TEMPLATE_PATH),
+            1,
+            "{stall:?}"
+        );
     }
 }
 
@@ -105,7 +113,10 @@ async fn a_stalled_batch_is_bounded_and_resent_at_most_max_retries_times() {
         );
         settle().await;
         let sent = server.seen().count(BATCH_UPLOAD_PATH);
-        assert!((1..=3).contains(&sent), "{stall:?}: the batch was sent {sent} times");
+        assert!(
+            (1..=3).contains(&sent),
+            "{stall:?}: the batch was sent {sent} times"
+        );
     }
 }
 
@@ -113,11 +124,15 @@ async fn a_stalled_batch_is_bounded_and_resent_at_most_max_retries_times() {
 async fn a_stalled_license_handshake_does_not_hold_up_calls() {
     let server = Server::start_raw(|req, mut conn| async move {
         if req.path == LICENSE_PATH {
-            conn.trickle(b"HTTP/1.1 200 OK\r\nX-Slow: ", b'a', TICK).await;
+            conn.trickle(b"HTTP/1.1 200 OK\r\nX-Slow: ", b'a', TICK)
+                .await;
             return None;
         }
-        conn.write(&json_response(200, &rotate_answer("K2lic", "secret-after-slow-license")))
-            .await;
+        conn.write(&json_response(
+            200,
+            &rotate_answer("K2lic", "secret-after-slow-license"),
+        ))
+        .await;
         Some(conn)
     })
     .await;
@@ -128,7 +143,11 @@ async fn a_stalled_license_handshake_does_not_hold_up_calls() {
     let started = Instant::now();
     let rotated = c.rotate_access_key("K2lic").await.unwrap();
     assert_eq!(rotated.cleartext.expose(), "secret-after-slow-license");
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     // The failed handshake is not repeated on the next call.
     c.rotate_access_key("K2lic").await.unwrap();
     assert_eq!(server.seen().count(LICENSE_PATH), 1);
