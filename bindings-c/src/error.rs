@@ -49,7 +49,7 @@ impl descope_mgmt_error {
                 status,
                 message: cstring(e.message()),
                 http_status: e.status().unwrap_or(0),
-                descope_code: opt_cstring(e.error_code()),
+                descope_code: opt_cstring(e.descope_code()),
                 description: opt_cstring(e.description()),
                 server_message: opt_cstring(e.server_message()),
                 retry_after_ms: e

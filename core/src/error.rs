@@ -209,9 +209,16 @@ impl Error {
         self.inner.status
     }
 
-    /// Descope's `errorCode` (e.g. `"E011002"`), when the body carried one.
-    pub fn error_code(&self) -> Option<&str> {
+    /// Descope's own error code, the body's `errorCode` (e.g. `"E011002"`), when it carried
+    /// one. Not to be confused with [`Error::code`], the stable code of this library.
+    pub fn descope_code(&self) -> Option<&str> {
         self.inner.error_code.as_deref()
+    }
+
+    /// The former name of [`Error::descope_code`].
+    #[doc(hidden)]
+    pub fn error_code(&self) -> Option<&str> {
+        self.descope_code()
     }
 
     /// Descope's `errorDescription`, or a sanitised excerpt of a non-JSON error body.

@@ -313,7 +313,7 @@ mod tests {
             );
             assert_eq!(e.code(), code, "{status}");
             assert_eq!(e.status(), Some(status));
-            assert_eq!(e.error_code(), Some("E011002"));
+            assert_eq!(e.descope_code(), Some("E011002"));
             assert_eq!(e.description(), Some("desc"));
             assert_eq!(e.server_message(), Some("msg"));
         }
@@ -371,7 +371,7 @@ mod tests {
             e.message(),
             e.description(),
             e.server_message(),
-            e.error_code()
+            e.descope_code()
         );
         for secret in [KEY, TOKEN, "rt-\\\"quoted", "K2mgmtKey"] {
             assert!(!all.contains(secret), "an error shows a secret of the call");

@@ -127,7 +127,7 @@ fn check_error(e: &Error, want: &Value) -> Vec<String> {
     };
     check("code", json!(e.code().as_str()));
     check("status", json!(e.status()));
-    check("errorCode", json!(e.error_code()));
+    check("errorCode", json!(e.descope_code()));
     check(
         "retryAfter",
         json!(e.retry_after().map(|d| d.as_secs_f64())),

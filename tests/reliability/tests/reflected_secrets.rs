@@ -105,7 +105,7 @@ fn check(what: &str, echo: Echo, e: &Error) {
     // Scrubbing keeps what is useful.
     assert_eq!(e.status(), Some(status_of(echo)), "{what} with {echo:?}");
     if matches!(echo, Echo::DescopeJson(_) | Echo::DescopeJsonSwapped(_)) {
-        assert_eq!(e.error_code(), Some("E011001"), "{what} with {echo:?}");
+        assert_eq!(e.descope_code(), Some("E011001"), "{what} with {echo:?}");
     }
 }
 
