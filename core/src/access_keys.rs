@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{Client, Request};
+use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
 use crate::response::decode;
@@ -176,7 +176,7 @@ impl Client {
     /// the first new secret): such a failure is `OUTCOME_UNKNOWN`.
     pub async fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
         validate_access_key_id(id)?;
-        let body = serde_json::to_vec(&RotateBody { id }).expect("serializable");
+        let body = json_body(&RotateBody { id })?;
         let answer = self
             .post(Request {
                 path: ROTATE_PATH,

@@ -61,6 +61,15 @@ pub(crate) struct Request<'a> {
     pub secrets: Vec<&'a str>,
 }
 
+/// Writes a request body. Serialising the request models cannot fail today; should a model
+/// ever hold something JSON cannot express, the call fails before sending instead of
+/// panicking (the serde message is left out: it could quote a value).
+pub(crate) fn json_body(value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|_| {
+        Error::invalid_argument("the request could not be written as JSON; nothing was sent")
+    })
+}
+
 /// A 2xx answer.
 pub(crate) struct Answer {
     pub status: u16,

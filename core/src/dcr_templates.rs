@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{Client, Request};
+use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
 use crate::response::decode;
@@ -271,7 +271,7 @@ impl Client {
     /// failure is `OUTCOME_UNKNOWN`.
     pub async fn create_dcr_template(&self, template: &NewDcrTemplate) -> Result<DcrTemplate> {
         template.validate()?;
-        let body = serde_json::to_vec(template).expect("serializable");
+        let body = json_body(template)?;
         let answer = self
             .post(Request {
                 path: CREATE_DCR_TEMPLATE_PATH,

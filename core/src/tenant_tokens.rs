@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, Request};
+use crate::client::{json_body, Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
 use crate::response::decode_seed;
 use crate::retry::Safety;
@@ -245,7 +245,7 @@ impl Client {
     /// dropped connections are retried.
     pub async fn batch_upload_tenant_tokens(&self, tokens: &[TenantToken]) -> Result<()> {
         validate_tenant_tokens(tokens)?;
-        let body = serde_json::to_vec(&BatchBody { tokens }).expect("serializable");
+        let body = json_body(&BatchBody { tokens })?;
         let answer = self
             .post(Request {
                 path: BATCH_UPLOAD_PATH,
