@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use descope_mgmt::runtime;
+use descope_mgmt::SendState;
 use pyo3::exceptions::{
     PyBaseException, PyGeneratorExit, PyRuntimeError, PyStopIteration, PyTypeError,
 };
@@ -32,7 +33,6 @@ use pyo3::prelude::*;
 use pyo3::sync::{MutexExt, PyOnceLock};
 use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
-use descope_mgmt::SendState;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 

@@ -13,9 +13,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
 use crate::asyncio_bridge::{AsyncCall, OnCancel};
-use crate::convert::{config_str, opt_str, opt_str_list, req_str};
+use crate::convert::{config_str, decode, keyword_args};
 use crate::errors::{raise, to_pyerr};
-use crate::models::{session_settings_from_any, PyDcrTemplate, PyRotatedAccessKey, TokenList};
+use crate::models::{refuse_unknown_settings, PyDcrTemplate, PyRotatedAccessKey, TokenList};
 
 /// How often a blocking call wakes up to let Python handle signals (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
@@ -120,40 +120,22 @@ impl Shared {
 
 /// The id argument of a rotate: a `str` (a lone surrogate is an `InvalidArgumentError`).
 fn key_id(id: &Bound<'_, PyAny>) -> PyResult<String> {
-    req_str(id, "id")
+    decode(id, "id")
 }
 
-/// Builds the body of a create-template call from keyword arguments.
-#[allow(clippy::too_many_arguments)]
-fn new_template(
-    name: &Bound<'_, PyAny>,
-    description: Option<&Bound<'_, PyAny>>,
-    login_page_url: Option<&Bound<'_, PyAny>>,
-    session_settings: Option<&Bound<'_, PyAny>>,
-    skip_consent_screen: Option<bool>,
-    force_add_all_authorization_info: Option<bool>,
-    tags: Option<&Bound<'_, PyAny>>,
+/// The body of a create-template call: `name` and the keyword arguments, which are the
+/// core model's fields (snake_case or camelCase), decoded by the core.
+fn new_template<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<NewDcrTemplate> {
-    let optional = |v: Option<&Bound<'_, PyAny>>, at: &str| match v {
-        Some(v) => opt_str(v, at),
-        None => Ok(None),
-    };
-    let session_settings = match session_settings {
-        Some(s) if !s.is_none() => Some(session_settings_from_any(s, "session_settings")?),
-        _ => None,
-    };
-    Ok(NewDcrTemplate {
-        name: req_str(name, "name")?,
-        description: optional(description, "description")?,
-        login_page_url: optional(login_page_url, "login_page_url")?,
-        session_settings,
-        skip_consent_screen,
-        force_add_all_authorization_info,
-        tags: match tags {
-            Some(t) => opt_str_list(t, "tags")?,
-            None => None,
-        },
-    })
+    let args = keyword_args(py, &[("name", name)], options)?;
+    let template: NewDcrTemplate = decode(&args, "template")?;
+    if let Some(s) = &template.session_settings {
+        refuse_unknown_settings(py, s, "template.session_settings")?;
+    }
+    Ok(template)
 }
 
 /// How a blocking call ended.
@@ -210,12 +192,7 @@ where
 /// back while it finished (see [`wait`]), raises `descope_mgmt.InterruptedAfterSend` (a
 /// `KeyboardInterrupt`) carrying the outcome in `.result` / `.error`; a signal handler's
 /// other exception is raised as it is, with that `InterruptedAfterSend` as its context.
-fn deliver<T, P>(
-    py: Python<'_>,
-    waited: Waited<T>,
-    call: &str,
-    wrap: fn(T) -> P,
-) -> PyResult<P>
+fn deliver<T, P>(py: Python<'_>, waited: Waited<T>, call: &str, wrap: fn(T) -> P) -> PyResult<P>
 where
     P: pyo3::PyClass + Into<pyo3::PyClassInitializer<P>>,
 {
@@ -409,31 +386,18 @@ client_class! {
         waited.outcome.map_err(|e| to_pyerr(py, &e))
     }
 
-    /// Creates a dynamic registration template. `session_settings` is a
-    /// `SessionSettings` or a dict. Never resent after it may have reached the server;
+    /// Creates a dynamic registration template from `name` and keyword options (the core
+    /// model's fields, snake_case or camelCase; `session_settings` is a `SessionSettings`
+    /// or a dict). Never resent after it may have reached the server;
     /// Ctrl-C after that behaves as for `rotate_access_key`.
-    #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_dcr_template(
+    #[pyo3(signature = (name, **options))]
+    fn create_dcr_template<'py>(
         &self,
-        py: Python<'_>,
-        name: &Bound<'_, PyAny>,
-        description: Option<&Bound<'_, PyAny>>,
-        login_page_url: Option<&Bound<'_, PyAny>>,
-        session_settings: Option<&Bound<'_, PyAny>>,
-        skip_consent_screen: Option<bool>,
-        force_add_all_authorization_info: Option<bool>,
-        tags: Option<&Bound<'_, PyAny>>,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<PyDcrTemplate> {
-        let template = new_template(
-            name,
-            description,
-            login_page_url,
-            session_settings,
-            skip_consent_screen,
-            force_add_all_authorization_info,
-            tags,
-        )?;
+        let template = new_template(py, name, options)?;
         let client = self.0.get(py)?;
         let waited = wait(
             py,
@@ -501,28 +465,14 @@ client_class! {
 
     /// Creates a dynamic registration template (see `Client.create_dcr_template`).
     /// Returns an awaitable; cancelling it behaves as for `rotate_access_key`.
-    #[pyo3(signature = (name, *, description=None, login_page_url=None, session_settings=None, skip_consent_screen=None, force_add_all_authorization_info=None, tags=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_dcr_template(
+    #[pyo3(signature = (name, **options))]
+    fn create_dcr_template<'py>(
         &self,
-        py: Python<'_>,
-        name: &Bound<'_, PyAny>,
-        description: Option<&Bound<'_, PyAny>>,
-        login_page_url: Option<&Bound<'_, PyAny>>,
-        session_settings: Option<&Bound<'_, PyAny>>,
-        skip_consent_screen: Option<bool>,
-        force_add_all_authorization_info: Option<bool>,
-        tags: Option<&Bound<'_, PyAny>>,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> AsyncCall {
-        let template = new_template(
-            name,
-            description,
-            login_page_url,
-            session_settings,
-            skip_consent_screen,
-            force_add_all_authorization_info,
-            tags,
-        );
+        let template = new_template(py, name, options);
         match template.and_then(|t| Ok((self.0.get(py)?, t))) {
             Ok((client, template)) => AsyncCall::new(
                 move || async move { client.create_dcr_template(&template).await },

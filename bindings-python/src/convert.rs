@@ -1,13 +1,21 @@
-//! Conversions between JSON values (the wire shape) and Python objects, and the small
-//! typed-extraction helpers used for keyword arguments and dict inputs.
+//! Conversions between JSON values (the wire shape) and Python objects, and decoding of
+//! caller input through the core's `descope_mgmt::decode_input`.
+//!
+//! Input (dicts, keyword arguments, model objects) becomes a JSON value here, then the core
+//! decodes it into its request models: field names (camelCase or their `snake_case`
+//! aliases), types and unknown fields are checked once, by the models' serde attributes,
+//! with errors that name the field path and never a value.
 
-use descope_mgmt::ErrorCode;
+use descope_mgmt::{decode_input, Error, ErrorCode};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
-use crate::errors::raise;
+use crate::errors::to_pyerr;
+use crate::model_class::Wire;
+use crate::models::{PySessionSettings, PyTenantToken};
 
 /// Converts a JSON value to plain Python objects (dict, list, str, int, float, bool, None).
 pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -44,8 +52,28 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
     Ok(dict)
 }
 
-/// Converts plain Python data (dict with str keys, list, tuple, str, int, float, bool,
-/// None) to JSON. `at` names the value in error messages; values are never echoed.
+/// Decodes caller input (a dict, list, model object or plain value) into a core request
+/// model. `root` names the argument in errors: a wrong type is a `TypeError`, anything
+/// else an `InvalidArgumentError`; both name the path (e.g. `tokens[1].appId`), never a
+/// value.
+pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, root: &str) -> PyResult<T> {
+    let value = py_to_json(obj, root)?;
+    decode_input(root, &value).map_err(|e| input_error(obj.py(), &e))
+}
+
+/// A core input error as a Python exception: `TypeError` for a wrong type, else the
+/// matching `descope_mgmt.errors` class.
+pub fn input_error(py: Python<'_>, e: &Error) -> PyErr {
+    if e.is_type_error() {
+        PyTypeError::new_err(e.message().to_owned())
+    } else {
+        to_pyerr(py, e)
+    }
+}
+
+/// Converts Python data (dict with str keys, list, tuple, str, int, float, bool, None, and
+/// the input model objects) to JSON. `at` names the value in errors; values are never
+/// echoed.
 pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
@@ -61,7 +89,7 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
             return Ok(Value::from(u));
         }
         return Err(PyTypeError::new_err(format!(
-            "{at} is an integer too large for JSON"
+            "{at} is an integer out of the 64-bit range; nothing was sent"
         )));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
@@ -70,10 +98,19 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
             .ok_or_else(|| PyTypeError::new_err(format!("{at} must be a finite number")));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(utf8(s, at, ErrorCode::InvalidArgument)?));
+        return utf8(s, at, ErrorCode::InvalidArgument).map(Value::String);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        return Ok(Value::Object(dict_to_map(d, at)?));
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| wrong_type(&format!("{at} keys"), "str", &k))
+                .and_then(|s| utf8(s, &format!("{at} keys"), ErrorCode::InvalidArgument))?;
+            let value = py_to_json(&v, &field_path(at, &key))?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
@@ -82,26 +119,46 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
         }
         return Ok(Value::Array(items));
     }
-    Err(PyTypeError::new_err(format!(
-        "{at} must be JSON-like data (dict, list, str, int, float, bool or None), not {}",
-        type_name(obj)
-    )))
-}
-
-/// Converts a dict with str keys to a JSON object.
-pub fn dict_to_map(d: &Bound<'_, PyDict>, at: &str) -> PyResult<Map<String, Value>> {
-    let mut map = Map::new();
-    for (k, v) in d.iter() {
-        let key = dict_key(&k, at)?;
-        let value = py_to_json(&v, &format!("{at}[{key:?}]"))?;
-        map.insert(key, value);
+    if let Ok(t) = obj.cast::<PyTenantToken>() {
+        return Ok(t.get().0.to_json());
     }
-    Ok(map)
+    if let Ok(s) = obj.cast::<PySessionSettings>() {
+        return Ok(s.get().0.to_json());
+    }
+    Err(wrong_type(
+        at,
+        "JSON-like data (dict, list, str, int, float, bool or None)",
+        obj,
+    ))
 }
 
-/// A dict key as a string, or a `TypeError`.
-pub fn dict_key(k: &Bound<'_, PyAny>, at: &str) -> PyResult<String> {
-    str_or(k, &format!("{at} keys"), "str")
+/// Keyword arguments as one dict to decode: the named ones first, then `rest` (`**kwargs`).
+pub fn keyword_args<'py>(
+    py: Python<'py>,
+    first: &[(&str, &Bound<'py, PyAny>)],
+    rest: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let args = PyDict::new(py);
+    for (name, value) in first {
+        args.set_item(name, value)?;
+    }
+    if let Some(rest) = rest {
+        args.update(rest.as_mapping())?;
+    }
+    Ok(args)
+}
+
+/// `at.key` for a plain field name, else `at["key"]` (escaped, at most 64 characters).
+pub fn field_path(at: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key.len() <= 64
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain {
+        format!("{at}.{key}")
+    } else {
+        let shown: String = key.chars().take(64).collect();
+        format!("{at}[{shown:?}]")
+    }
 }
 
 /// The Python type name of an object, for error messages.
@@ -125,20 +182,14 @@ pub fn wrong_type(at: &str, expected: &str, v: &Bound<'_, PyAny>) -> PyErr {
 fn utf8(s: &Bound<'_, PyString>, at: &str, code: ErrorCode) -> PyResult<String> {
     match s.to_cow() {
         Ok(text) => Ok(text.into_owned()),
-        Err(_) => Err(raise(
+        Err(_) => Err(to_pyerr(
             s.py(),
-            code,
-            format!("{at} is not valid Unicode text (it contains a lone surrogate); nothing was sent"),
+            &Error::new(
+                code,
+                format!("{at} is not valid Unicode text (it contains a lone surrogate); nothing was sent"),
+            ),
         )),
     }
-}
-
-/// Extracts a `str`, or raises [`wrong_type`] saying it must be `expected`.
-fn str_or(v: &Bound<'_, PyAny>, at: &str, expected: &str) -> PyResult<String> {
-    let s = v
-        .cast::<PyString>()
-        .map_err(|_| wrong_type(at, expected, v))?;
-    utf8(s, at, ErrorCode::InvalidArgument)
 }
 
 /// A client setting (`project_id`, `management_key`, `base_url`): `None` when not passed
@@ -153,57 +204,4 @@ pub fn config_str(v: Option<&Bound<'_, PyAny>>, at: &str) -> PyResult<Option<Str
         }
         _ => Ok(None),
     }
-}
-
-/// Extracts a `str` (never a secret-revealing message on failure).
-pub fn req_str(v: &Bound<'_, PyAny>, at: &str) -> PyResult<String> {
-    str_or(v, at, "str")
-}
-
-/// Extracts an optional `str` (None allowed).
-pub fn opt_str(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<String>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    str_or(v, at, "str or None").map(Some)
-}
-
-/// Extracts an optional `bool` (None allowed; ints are refused).
-pub fn opt_bool(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<bool>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    let b = v
-        .cast::<PyBool>()
-        .map_err(|_| wrong_type(at, "bool or None", v))?;
-    Ok(Some(b.is_true()))
-}
-
-/// Extracts an optional integer (None allowed; bool and float are refused). Values out
-/// of the 64-bit range are a `TypeError` too, so nothing is silently truncated.
-pub fn opt_int(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<i64>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
-        return Err(wrong_type(at, "int or None", v));
-    }
-    v.extract::<i64>()
-        .map(Some)
-        .map_err(|_| PyTypeError::new_err(format!("{at} is out of the 64-bit integer range")))
-}
-
-/// Extracts an optional list of `str` (a list or tuple; a bare `str` is refused).
-pub fn opt_str_list(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Option<Vec<String>>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    if !(v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
-        return Err(wrong_type(at, "a list of str or None", v));
-    }
-    let mut out = Vec::new();
-    for (i, item) in v.try_iter()?.enumerate() {
-        out.push(req_str(&item?, &format!("{at}[{i}]"))?);
-    }
-    Ok(Some(out))
 }

@@ -29,5 +29,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PySessionSettings>()?;
     m.add_class::<models::PyDcrTemplate>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Every stable error code, from the core (`descope_mgmt.errors` has one class each).
+    let codes = descope_mgmt::ErrorCode::ALL.map(|c| c.as_str());
+    m.add("ERROR_CODES", pyo3::types::PyTuple::new(m.py(), codes)?)?;
     Ok(())
 }

@@ -3,15 +3,14 @@
 //! `repr()`), the [`Field`] conversions behind the properties and the [`Wire`]
 //! conversions behind `to_dict()` / `from_dict()`.
 
-use descope_mgmt::{ErrorCode, Secret};
+use descope_mgmt::Secret;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 
-use crate::convert::{json_to_py, map_to_py, py_to_json, type_name};
-use crate::errors::raise;
+use crate::convert::{decode, json_to_py, map_to_py, type_name};
 
 /// What `repr()` shows instead of a secret.
 pub const MASK: &str = "'***'";
@@ -49,27 +48,12 @@ pub fn as_dict<'a, 'py>(
     })
 }
 
-/// Parses a `from_dict` argument with serde, as an `INVALID_ARGUMENT` error on failure.
+/// Decodes a `from_dict` argument (a dict) through the core, like any input.
 pub fn from_json<T: serde::de::DeserializeOwned>(
     data: &Bound<'_, PyAny>,
     class: &str,
 ) -> PyResult<T> {
-    let value = py_to_json(as_dict(data, class)?, "data")?;
-    serde_json::from_value(value).map_err(|e| {
-        // serde's text quotes the offending value, which may be a secret: keep it only when
-        // it names a field (unknown or missing field).
-        let text = e.to_string();
-        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
-            text
-        } else {
-            "a field has the wrong type or value".to_string()
-        };
-        raise(
-            data.py(),
-            ErrorCode::InvalidArgument,
-            format!("not a valid {class}: {detail}"),
-        )
-    })
+    decode(as_dict(data, class)?, "data")
 }
 
 /// `__reduce__` through the class's private `_from_wire`, so every class pickles by value.
@@ -96,7 +80,8 @@ pub trait Wire: Sized {
     }
 }
 
-/// [`Wire`] through serde alone: `from_dict()` takes exactly the wire (camelCase) dict.
+/// [`Wire`] through serde: `from_dict()` decodes through the core, which takes the
+/// model's wire (camelCase) names and its `snake_case` aliases.
 macro_rules! serde_wire {
     ($($core:ident),* $(,)?) => {$(
         impl $crate::model_class::Wire for $core {

@@ -7,17 +7,17 @@
 
 use descope_mgmt::{
     AccessKey, DcrTemplate, ErrorCode, KeyTenant, RotatedAccessKey, Secret, SessionSettings,
-    TenantToken,
+    TenantToken, SESSION_SETTINGS_FIELDS,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use serde_json::{Map, Value};
 
-use crate::convert::{dict_key, opt_bool, opt_int, opt_str, opt_str_list, req_str, wrong_type};
+use crate::convert::{decode, field_path, keyword_args, wrong_type};
 use crate::errors::raise;
 use crate::model_class::{as_dict, from_json, py_repr, str_repr, to_value, Wire, MASK};
 
-serde_wire!(KeyTenant, AccessKey, DcrTemplate);
+serde_wire!(KeyTenant, AccessKey, DcrTemplate, TenantToken);
 
 // ---------------------------------------------------------------------------------------
 // KeyTenant
@@ -134,11 +134,11 @@ impl Wire for RotatedAccessKey {
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let d = as_dict(data, "RotatedAccessKey")?;
         let key = match d.get_item("key")? {
-            Some(k) => from_json::<AccessKey>(&k, "AccessKey")?,
+            Some(k) => decode(&k, "data.key")?,
             None => AccessKey::default(),
         };
         let cleartext = match d.get_item("cleartext")? {
-            Some(c) => req_str(&c, "cleartext")?,
+            Some(c) => decode(&c, "data.cleartext")?,
             None => String::new(),
         };
         Ok(RotatedAccessKey {
@@ -159,8 +159,6 @@ impl PyRotatedAccessKey {
 
 // ---------------------------------------------------------------------------------------
 // TenantToken
-
-const TOKEN_FIELDS: &str = "app_id, tenant_id, refresh_token, access_token, access_token_expiry, access_token_type, scopes, external_identifier, id_token, granted_by (or their camelCase wire names)";
 
 model_class! {
     /// One tenant's OAuth token for an outbound app, for `batch_upload_tenant_tokens`.
@@ -190,63 +188,18 @@ model_class! {
         granted_by,
     }
 
+    /// `TenantToken(app_id, tenant_id, *, refresh_token=None, ...)`: the keywords are the
+    /// core model's fields (snake_case or camelCase), decoded by the core like a dict.
     #[new]
-    #[pyo3(signature = (
-        app_id,
-        tenant_id,
-        *,
-        refresh_token = None,
-        access_token = None,
-        access_token_expiry = None,
-        access_token_type = None,
-        scopes = None,
-        external_identifier = None,
-        id_token = None,
-        granted_by = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        app_id: &Bound<'_, PyAny>,
-        tenant_id: &Bound<'_, PyAny>,
-        refresh_token: Option<&Bound<'_, PyAny>>,
-        access_token: Option<&Bound<'_, PyAny>>,
-        access_token_expiry: Option<&Bound<'_, PyAny>>,
-        access_token_type: Option<&Bound<'_, PyAny>>,
-        scopes: Option<&Bound<'_, PyAny>>,
-        external_identifier: Option<&Bound<'_, PyAny>>,
-        id_token: Option<&Bound<'_, PyAny>>,
-        granted_by: Option<&Bound<'_, PyAny>>,
+    #[pyo3(signature = (app_id, tenant_id, **fields))]
+    fn new<'py>(
+        py: Python<'py>,
+        app_id: &Bound<'py, PyAny>,
+        tenant_id: &Bound<'py, PyAny>,
+        fields: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Self> {
-        let mut t = TenantToken::default();
-        let fields = [
-            ("app_id", Some(app_id)),
-            ("tenant_id", Some(tenant_id)),
-            ("refresh_token", refresh_token),
-            ("access_token", access_token),
-            ("access_token_expiry", access_token_expiry),
-            ("access_token_type", access_token_type),
-            ("scopes", scopes),
-            ("external_identifier", external_identifier),
-            ("id_token", id_token),
-            ("granted_by", granted_by),
-        ];
-        for (name, value) in fields {
-            if let Some(v) = value {
-                set_token_field(&mut t, name, v, name)?;
-            }
-        }
-        Ok(Self(t))
-    }
-}
-
-/// `from_dict()` takes snake_case or camelCase (wire) keys.
-impl Wire for TenantToken {
-    fn to_json(&self) -> Value {
-        to_value(self)
-    }
-
-    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        tenant_token_from_dict(as_dict(data, "TenantToken")?, "data")
+        let args = keyword_args(py, &[("app_id", app_id), ("tenant_id", tenant_id)], fields)?;
+        decode(&args, "TenantToken").map(Self)
     }
 }
 
@@ -280,86 +233,6 @@ impl PyTenantToken {
     }
 }
 
-/// Sets one field of a token from a Python value, with a `TypeError` naming `at` (never
-/// showing the value) on a wrong type. Returns false for an unknown field name.
-fn set_token_field(
-    t: &mut TenantToken,
-    name: &str,
-    v: &Bound<'_, PyAny>,
-    at: &str,
-) -> PyResult<bool> {
-    match name {
-        "app_id" | "appId" => t.app_id = req_str(v, at)?,
-        "tenant_id" | "tenantId" => t.tenant_id = req_str(v, at)?,
-        "refresh_token" | "refreshToken" => t.refresh_token = opt_str(v, at)?.map(Secret::new),
-        "access_token" | "accessToken" => t.access_token = opt_str(v, at)?.map(Secret::new),
-        "access_token_expiry" | "accessTokenExpiry" => t.access_token_expiry = opt_int(v, at)?,
-        "access_token_type" | "accessTokenType" => t.access_token_type = opt_str(v, at)?,
-        "scopes" => t.scopes = opt_str_list(v, at)?,
-        "external_identifier" | "externalIdentifier" => t.external_identifier = opt_str(v, at)?,
-        "id_token" | "idToken" => t.id_token = opt_str(v, at)?.map(Secret::new),
-        "granted_by" | "grantedBy" => t.granted_by = opt_str(v, at)?,
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// Fills a default value from a dict with snake_case or camelCase keys through `set`
-/// (which returns false for an unknown key). An unknown key is an `InvalidArgumentError`
-/// naming the known `fields` (a typo must not silently drop a field).
-fn from_keyword_dict<T: Default>(
-    d: &Bound<'_, PyDict>,
-    at: &str,
-    fields: &str,
-    set: fn(&mut T, &str, &Bound<'_, PyAny>, &str) -> PyResult<bool>,
-) -> PyResult<T> {
-    let mut value = T::default();
-    for (k, v) in d.iter() {
-        let key = dict_key(&k, at)?;
-        let path = field_path(at, &key);
-        if !set(&mut value, &key, &v, &path)? {
-            return Err(unknown_field(d.py(), &path, fields));
-        }
-    }
-    Ok(value)
-}
-
-/// `at.key` for a plain field name, else `at["key"]` (escaped), for error messages.
-fn field_path(at: &str, key: &str) -> String {
-    if !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        format!("{at}.{key}")
-    } else {
-        let shown: String = key.chars().take(64).collect();
-        format!("{at}[{shown:?}]")
-    }
-}
-
-/// The `InvalidArgumentError` for an input field this version does not know (a typo must
-/// not silently drop a field, nor send one the server would ignore).
-fn unknown_field(py: Python<'_>, path: &str, fields: &str) -> PyErr {
-    raise(
-        py,
-        ErrorCode::InvalidArgument,
-        format!("{path}: unknown field, nothing was sent; the fields are {fields}"),
-    )
-}
-
-/// A token from a dict with snake_case or camelCase keys.
-pub fn tenant_token_from_dict(d: &Bound<'_, PyDict>, at: &str) -> PyResult<TenantToken> {
-    from_keyword_dict(d, at, TOKEN_FIELDS, set_token_field)
-}
-
-/// A token from a `TenantToken` or a dict.
-pub fn tenant_token_from_any(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<TenantToken> {
-    if let Ok(t) = obj.cast::<PyTenantToken>() {
-        return Ok(t.get().0.clone());
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return tenant_token_from_dict(d, at);
-    }
-    Err(wrong_type(at, "a TenantToken or a dict", obj))
-}
-
 /// The `tokens` argument of `batch_upload_tenant_tokens`: a list (or any iterable other
 /// than a str, dict or single token) of `TenantToken` objects or dicts.
 pub struct TokenList(pub Vec<TenantToken>);
@@ -380,7 +253,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
         let iter = obj.try_iter().map_err(|_| not_a_list())?;
         let mut out = Vec::new();
         for (i, item) in iter.enumerate() {
-            out.push(tenant_token_from_any(&item?, &format!("tokens[{i}]"))?);
+            let item = item?;
+            out.push(match item.cast::<PyTenantToken>() {
+                Ok(t) => t.get().0.clone(),
+                Err(_) => decode(&item, &format!("tokens[{i}]"))?,
+            });
         }
         Ok(TokenList(out))
     }
@@ -388,8 +265,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
 
 // ---------------------------------------------------------------------------------------
 // SessionSettings
-
-const SESSION_FIELDS: &str = "enabled, session_token_expiration, session_token_expiration_unit, refresh_token_expiration, refresh_token_expiration_unit, user_template_id, key_template_id, key_session_token_expiration, key_session_token_expiration_unit (or their camelCase wire names)";
 
 model_class! {
     /// Token lifetimes and JWT templates of a dynamic registration template. Every field is
@@ -417,49 +292,13 @@ model_class! {
         extra,
     }
 
+    /// `SessionSettings(*, enabled=None, ...)`: the keywords are the core model's fields
+    /// (snake_case or camelCase), decoded by the core like a dict.
     #[new]
-    #[pyo3(signature = (
-        *,
-        enabled = None,
-        session_token_expiration = None,
-        session_token_expiration_unit = None,
-        refresh_token_expiration = None,
-        refresh_token_expiration_unit = None,
-        user_template_id = None,
-        key_template_id = None,
-        key_session_token_expiration = None,
-        key_session_token_expiration_unit = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        enabled: Option<&Bound<'_, PyAny>>,
-        session_token_expiration: Option<&Bound<'_, PyAny>>,
-        session_token_expiration_unit: Option<&Bound<'_, PyAny>>,
-        refresh_token_expiration: Option<&Bound<'_, PyAny>>,
-        refresh_token_expiration_unit: Option<&Bound<'_, PyAny>>,
-        user_template_id: Option<&Bound<'_, PyAny>>,
-        key_template_id: Option<&Bound<'_, PyAny>>,
-        key_session_token_expiration: Option<&Bound<'_, PyAny>>,
-        key_session_token_expiration_unit: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let mut s = SessionSettings::default();
-        let fields = [
-            ("enabled", enabled),
-            ("session_token_expiration", session_token_expiration),
-            ("session_token_expiration_unit", session_token_expiration_unit),
-            ("refresh_token_expiration", refresh_token_expiration),
-            ("refresh_token_expiration_unit", refresh_token_expiration_unit),
-            ("user_template_id", user_template_id),
-            ("key_template_id", key_template_id),
-            ("key_session_token_expiration", key_session_token_expiration),
-            ("key_session_token_expiration_unit", key_session_token_expiration_unit),
-        ];
-        for (name, value) in fields {
-            if let Some(v) = value {
-                set_session_field(&mut s, name, v, name)?;
-            }
-        }
-        Ok(Self(s))
+    #[pyo3(signature = (**fields))]
+    fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let args = keyword_args(py, &[], fields)?;
+        decode_settings(&args, "SessionSettings").map(Self)
     }
 }
 
@@ -470,11 +309,11 @@ impl Wire for SessionSettings {
     }
 
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        session_settings_from_any(data, "data")
+        decode_settings(data, "data")
     }
 
-    /// Settings from a server answer may carry unknown fields (kept in `extra`); the
-    /// strict keyword parsing of `from_dict` would refuse them.
+    /// Settings from a server answer may carry unknown fields (kept in `extra`), which
+    /// `from_dict` (input) refuses.
     fn from_wire_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         from_json(data, "SessionSettings")
     }
@@ -482,7 +321,10 @@ impl Wire for SessionSettings {
 
 impl PySessionSettings {
     fn repr(&self, py: Python<'_>) -> String {
-        let known = SessionSettings { extra: Map::new(), ..self.0.clone() };
+        let known = SessionSettings {
+            extra: Map::new(),
+            ..self.0.clone()
+        };
         let mut parts: Vec<String> = match to_value(&known) {
             Value::Object(m) => m
                 .iter()
@@ -491,7 +333,10 @@ impl PySessionSettings {
             _ => Vec::new(),
         };
         if !self.0.extra.is_empty() {
-            parts.push(format!("extra={}", py_repr(py, &Value::Object(self.0.extra.clone()))));
+            parts.push(format!(
+                "extra={}",
+                py_repr(py, &Value::Object(self.0.extra.clone()))
+            ));
         }
         format!("SessionSettings({})", parts.join(", "))
     }
@@ -510,56 +355,28 @@ fn camel_to_snake(s: &str) -> String {
     out
 }
 
-/// Sets one session setting from a Python value (see [`set_token_field`]).
-fn set_session_field(
-    s: &mut SessionSettings,
-    name: &str,
-    v: &Bound<'_, PyAny>,
-    at: &str,
-) -> PyResult<bool> {
-    match name {
-        "enabled" => s.enabled = opt_bool(v, at)?,
-        "session_token_expiration" | "sessionTokenExpiration" => {
-            s.session_token_expiration = opt_int(v, at)?
-        }
-        "session_token_expiration_unit" | "sessionTokenExpirationUnit" => {
-            s.session_token_expiration_unit = opt_str(v, at)?
-        }
-        "refresh_token_expiration" | "refreshTokenExpiration" => {
-            s.refresh_token_expiration = opt_int(v, at)?
-        }
-        "refresh_token_expiration_unit" | "refreshTokenExpirationUnit" => {
-            s.refresh_token_expiration_unit = opt_str(v, at)?
-        }
-        "user_template_id" | "userTemplateId" => s.user_template_id = opt_str(v, at)?,
-        "key_template_id" | "keyTemplateId" => s.key_template_id = opt_str(v, at)?,
-        "key_session_token_expiration" | "keySessionTokenExpiration" => {
-            s.key_session_token_expiration = opt_int(v, at)?
-        }
-        "key_session_token_expiration_unit" | "keySessionTokenExpirationUnit" => {
-            s.key_session_token_expiration_unit = opt_str(v, at)?
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
+/// Session settings as input, decoded by the core. The core model keeps unknown fields in
+/// `extra` (server answers may add some); as input they are refused like a misspelling.
+pub fn decode_settings(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<SessionSettings> {
+    let s = decode(obj, at)?;
+    refuse_unknown_settings(obj.py(), &s, at)?;
+    Ok(s)
 }
 
-/// Session settings from a `SessionSettings` or a dict (snake_case or camelCase keys).
-///
-/// A `SessionSettings` taken from a server answer may hold fields this version does not
-/// know (`extra`); as input they are refused like a misspelled dict key.
-pub fn session_settings_from_any(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<SessionSettings> {
-    if let Ok(s) = obj.cast::<PySessionSettings>() {
-        let s = &s.get().0;
-        if let Some(key) = s.extra.keys().next() {
-            return Err(unknown_field(obj.py(), &field_path(at, key), SESSION_FIELDS));
-        }
-        return Ok(s.clone());
+/// The `InvalidArgumentError` for the first unknown field of input session settings.
+pub fn refuse_unknown_settings(py: Python<'_>, s: &SessionSettings, at: &str) -> PyResult<()> {
+    match s.extra.keys().next() {
+        None => Ok(()),
+        Some(key) => Err(raise(
+            py,
+            ErrorCode::InvalidArgument,
+            format!(
+                "{} is not a known field (known fields: {}); check the spelling; nothing was sent",
+                field_path(at, key),
+                SESSION_SETTINGS_FIELDS.join(", ")
+            ),
+        )),
     }
-    let d = obj
-        .cast::<PyDict>()
-        .map_err(|_| wrong_type(at, "a SessionSettings or a dict", obj))?;
-    from_keyword_dict(d, at, SESSION_FIELDS, set_session_field)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_unknown_input_fields_are_invalid_argument_naming_the_path(
     client = dm.Client(**emu.client_kwargs())
     with pytest.raises(dm.InvalidArgumentError) as info:
         fn(client)
-    assert "unknown field" in str(info.value)
+    assert "not a known field" in str(info.value)
     assert_names_path_without_value(info.value, path)
     assert sent(emu) == 0
 
@@ -149,3 +149,46 @@ def test_a_lone_surrogate_in_a_client_setting_is_a_config_error(emu: Emulator, f
     with pytest.raises(dm.ConfigError) as info:
         dm.Client(**kwargs)
     assert_names_path_without_value(info.value, field)
+
+
+WRONG_TYPE_PATHS: list[tuple[str, str, Any]] = [
+    (
+        "token dict field",
+        "tokens[1].appId",
+        lambda c: c.batch_upload_tenant_tokens([{"appId": "a", "tenantId": "T", "accessToken": "a"}, {"appId": 7}]),
+    ),
+    (
+        "token scopes item",
+        "tokens[0].scopes[1]",
+        lambda c: c.batch_upload_tenant_tokens([{"appId": "a", "tenantId": "T", "accessToken": SECRET, "scopes": ["x", 1]}]),
+    ),
+    ("token ctor keyword", "TenantToken.access_token_expiry", lambda c: dm.TenantToken("a", "T", access_token_expiry="soon")),
+    ("template tags", "template.tags", lambda c: c.create_dcr_template("n", tags="a")),
+    ("template name", "template.name", lambda c: c.create_dcr_template(None)),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "fn"), WRONG_TYPE_PATHS, ids=[n for n, _, _ in WRONG_TYPE_PATHS])
+def test_a_wrong_type_is_a_type_error_naming_the_path(emu: Emulator, name: str, path: str, fn: Any) -> None:
+    client = dm.Client(**emu.client_kwargs())
+    with pytest.raises(TypeError) as info:
+        fn(client)
+    assert not isinstance(info.value, dm.DescopeError)
+    assert_names_path_without_value(info.value, path)
+    assert sent(emu) == 0
+
+
+def test_keywords_are_the_core_fields_in_either_spelling(emu: Emulator) -> None:
+    # Constructors and create_dcr_template decode their keywords through the core, like a
+    # dict: snake_case or the camelCase wire names, and a misspelled keyword names its path.
+    a = dm.TenantToken("a", "T", refresh_token="r", access_token_expiry=5)
+    b = dm.TenantToken("a", "T", refreshToken="r", accessTokenExpiry=5)  # type: ignore[call-arg]
+    assert a == b and a.access_token_expiry == 5
+    assert dm.SessionSettings(refresh_token_expiration=3) == dm.SessionSettings(refreshTokenExpiration=3)  # type: ignore[call-arg]
+    with pytest.raises(dm.InvalidArgumentError) as info:
+        dm.TenantToken("a", "T", refresh_tokn=SECRET)  # type: ignore[call-arg]
+    assert_names_path_without_value(info.value, "TenantToken.refresh_tokn")
+    with pytest.raises(dm.InvalidArgumentError) as info:
+        dm.Client(**emu.client_kwargs()).create_dcr_template("n", login_page_ur="https://x")  # type: ignore[call-arg]
+    assert_names_path_without_value(info.value, "template.login_page_ur")
+    assert sent(emu) == 0

@@ -8,9 +8,12 @@ from typing import Any, ClassVar, TypedDict, final, type_check_only
 from typing_extensions import Self, Unpack
 
 __version__: str
+ERROR_CODES: tuple[str, ...]
+"""Every stable error code (``DescopeError.code``), from the core."""
 
 __all__ = [
     "__version__",
+    "ERROR_CODES",
     "AccessKey",
     "AsyncClient",
     "Client",
