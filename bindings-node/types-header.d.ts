@@ -14,8 +14,8 @@ export interface ClientOptions {
   /** Automatic retries of a request that certainly was not applied (default 2). */
   maxRetries?: number
   /**
-   * Requests this client runs at once, which bounds the sockets it opens (default 64, at
-   * most 4096); further calls wait for a free slot instead of failing with `EMFILE`.
+   * Requests this client runs at once (default 64, at most 4096), which bounds the
+   * sockets it opens; further calls wait for a free slot instead of failing with `EMFILE`.
    */
   maxConnections?: number
 }

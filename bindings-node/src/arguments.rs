@@ -1,29 +1,24 @@
-//! Conversion of JavaScript arguments into the core's types. Arguments are read with
-//! [`Reader`] (own properties only, arrays lazily and bounded, lone surrogates and values
-//! JSON cannot carry refused); the core's serde models then define the accepted shape of
-//! tokens and templates (wire camelCase, unknown fields rejected, unknown session settings
-//! too); validation of the values themselves, client settings included, stays in the core.
+//! Conversion of JavaScript arguments into the core's types. Each argument is read into
+//! JSON by [`read_argument`] (own properties only, arrays lazily and bounded, values JSON
+//! cannot carry refused, with paths), then decoded by the core
+//! ([`descope_mgmt::decode_input`]), which owns the models' field names, types, required
+//! and unknown fields. Adding a field to a core input model needs no change here.
+//!
+//! Client options are read here: they are the builder's arguments, not a model.
 //!
 //! Error messages name the argument, item index and field, never a value: a token pasted
 //! into the wrong field must not end up in an error.
 
-use descope_mgmt::{Client, ClientBuilder, NewDcrTemplate, TenantToken};
+use descope_mgmt::{
+    decode_input, Client, ClientBuilder, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS,
+};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_path_to_error::Segment;
 
 use crate::errors::{config, descope_error, invalid_argument, type_error};
-use crate::js_reader::{looks_like_field_name, Reader};
-
-/// The most tokens one `batchUploadTenantTokens` call accepts; a longer array is
-/// `INVALID_ARGUMENT` before any item is read (split it into several batches).
-pub(crate) const MAX_BATCH_TOKENS: usize = 100_000;
-
-/// How deep containers inside an item are read: a token's `scopes` array and a template's
-/// `sessionSettings` and `tags` sit at depth 1; anything deeper is refused by type.
-const MAX_ITEM_DEPTH: usize = 2;
+use crate::js_reader::{looks_like_field_name, read_argument, Reader};
 
 /// The names `new Client(options)` accepts.
 const CLIENT_OPTIONS: [&str; 6] = [
@@ -72,7 +67,7 @@ fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
     if kind != ValueType::Object {
         return Err(type_error(format!("{shape}, not {}", js_kind(kind))));
     }
-    let reader = Reader::new(value.value().env, 0);
+    let reader = Reader::new(value.value().env);
     if reader.is_array(value.raw())? {
         return Err(type_error(format!("{shape}, not an array")));
     }
@@ -172,44 +167,69 @@ fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBui
     Ok(builder)
 }
 
-/// The `tokens` argument as JavaScript hands it over, read with [`Reader`]: own
-/// properties only, at most [`MAX_BATCH_TOKENS`] items (checked before any is read), no
-/// holes, no lone surrogates, no values JSON cannot carry. Then converted like
-/// [`tenant_tokens`].
+/// Decodes argument `root` with the core's input decoder; a wrong type is a `TypeError`.
+/// `models` picks the values that must be objects (see [`refuse_list`]).
+fn decode<T: DeserializeOwned>(
+    root: &str,
+    argument: Option<Unknown<'_>>,
+    models: fn(&Value) -> Vec<(String, &Value)>,
+) -> napi::Result<T> {
+    let value = read_argument(argument, root)?;
+    for (path, model) in models(&value) {
+        refuse_list(&path, model)?;
+    }
+    decode_input(root, &value).map_err(|e| descope_error(&e))
+}
+
+/// STOPGAP until the core's decoder (`core/src/input.rs`) refuses a list where a model is
+/// expected: serde decodes a struct from a list field by field, in declaration order, so
+/// `[["slack", "T2a", "token"]]` would be a token. Remove with the core fix.
+fn refuse_list(path: &str, value: &Value) -> napi::Result<()> {
+    if value.is_array() {
+        return Err(type_error(format!(
+            "{path} has the wrong type: expected an object, got a list; nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
+/// The `tokens` argument of `batchUploadTenantTokens`. An array longer than the core's
+/// [`MAX_BATCH_TOKENS`] is refused before any item is read.
 pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<TenantToken>> {
-    let shape =
-        "tokens must be an array of { appId, tenantId, refreshToken | accessToken } objects";
-    let Some(tokens) = tokens else {
-        return Err(type_error(format!("{shape}, not null or undefined")));
-    };
-    let mut reader = Reader::new(tokens.value().env, MAX_ITEM_DEPTH);
-    let array = tokens.raw();
-    if reader.type_of(array)? != sys::ValueType::napi_object || !reader.is_array(array)? {
-        return Err(type_error(format!("{shape}, not {}", reader.kind(array)?)));
+    if let Some(array) = &tokens {
+        let reader = Reader::new(array.value().env);
+        let raw = array.raw();
+        if reader.type_of(raw)? == sys::ValueType::napi_object && reader.is_array(raw)? {
+            check_batch_size(reader.array_length(raw)? as usize)?;
+        }
     }
-    let len = reader.array_length(array)? as usize;
-    check_batch_size(len)?;
-    let mut items = Vec::new();
-    let mut path = String::from("tokens");
-    for i in 0..len as u32 {
-        let item = reader.scoped(|reader| {
-            let element = reader.element(array, i, "tokens")?;
-            if reader.type_of(element)? != sys::ValueType::napi_object
-                || reader.is_array(element)?
-                || reader.is_binary(element)?
-            {
-                return Err(type_error(format!(
-                    "tokens[{i}] must be an object, not {}",
-                    reader.kind(element)?
-                )));
-            }
-            path.truncate("tokens".len());
-            path.push_str(&format!("[{i}]"));
-            reader.object(element, &mut path, 0)
-        })?;
-        items.push(Value::Object(item));
+    decode("tokens", tokens, |v| {
+        let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("tokens[{i}]"), item))
+            .collect()
+    })
+}
+
+/// Refuses a batch longer than the core's [`MAX_BATCH_TOKENS`] (the core refuses it too,
+/// but only after it was read: a length of `1e9` must not be read item by item).
+fn check_batch_size(len: usize) -> napi::Result<()> {
+    if len > MAX_BATCH_TOKENS {
+        return Err(invalid_argument(format!(
+            "tokens: {len} tokens is more than the {MAX_BATCH_TOKENS} one call accepts; split them into several batches; nothing was sent"
+        )));
     }
-    tenant_tokens(Some(Value::Array(items)))
+    Ok(())
+}
+
+/// `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`) decoded
+/// straight into the core's model, or `None` when that fails for any reason (an invalid
+/// item, a lone surrogate that V8 wrote as an escape serde refuses): the caller then reads
+/// the array itself, whose errors are the ones to report.
+pub(crate) fn tenant_tokens_json(json: &str) -> Option<Vec<TenantToken>> {
+    serde_json::from_str(json).ok()
 }
 
 /// Whether `JSON.stringify(tokens)` wrote the tokens' own data: false when a `toJSON`
@@ -219,7 +239,7 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
 /// `JSON.stringify` filled from `Array.prototype[i]`), or when the array is longer than a
 /// batch may be (then [`tenant_tokens_js`] refuses it before reading it).
 pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
-    let reader = Reader::new(tokens.value().env, 0);
+    let reader = Reader::new(tokens.value().env);
     let array = tokens.raw();
     if !reader.is_array(array)? || reader.has_property(array, "toJSON")? {
         return Ok(false);
@@ -236,281 +256,14 @@ pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
     Ok(true)
 }
 
-/// Refuses a batch longer than [`MAX_BATCH_TOKENS`].
-fn check_batch_size(len: usize) -> napi::Result<()> {
-    if len > MAX_BATCH_TOKENS {
-        return Err(invalid_argument(format!(
-            "tokens: {len} tokens is more than the {MAX_BATCH_TOKENS} one call accepts; split them into several batches; nothing was sent"
-        )));
-    }
-    Ok(())
-}
-
-/// The `template` argument as JavaScript hands it over, read with [`Reader`] (see
-/// [`tenant_tokens_js`]), then converted like [`new_dcr_template`].
+/// The `template` argument of `createDcrTemplate`.
 pub(crate) fn new_dcr_template_js(template: Option<Unknown<'_>>) -> napi::Result<NewDcrTemplate> {
-    let shape = "template must be an object such as { name: 'MCP agents' }";
-    let Some(template) = template else {
-        return Err(type_error(format!("{shape}, not null or undefined")));
-    };
-    let mut reader = Reader::new(template.value().env, MAX_ITEM_DEPTH);
-    let object = template.raw();
-    if reader.type_of(object)? != sys::ValueType::napi_object
-        || reader.is_array(object)?
-        || reader.is_binary(object)?
-    {
-        return Err(type_error(format!("{shape}, not {}", reader.kind(object)?)));
-    }
-    let fields = reader.object(object, &mut String::from("template"), 0)?;
-    new_dcr_template(Some(Value::Object(fields)))
+    decode("template", template, |v| vec![("template".to_owned(), v)])
 }
 
-/// The `id` argument of `rotateAccessKey`: a string (else a `TypeError`) without lone
-/// surrogates (else `INVALID_ARGUMENT`).
+/// The `id` argument of `rotateAccessKey`: a string (the core checks its value).
 pub(crate) fn access_key_id_js(id: Option<Unknown<'_>>) -> napi::Result<String> {
-    let shape = "id must be the access key id as a string";
-    let Some(id) = id else {
-        return Err(type_error(format!("{shape}, not null or undefined")));
-    };
-    let reader = Reader::new(id.value().env, 0);
-    if reader.type_of(id.raw())? != sys::ValueType::napi_string {
-        return Err(type_error(format!(
-            "{shape}, not {}",
-            reader.kind(id.raw())?
-        )));
-    }
-    reader.string(id.raw(), "id")
-}
-
-/// Converts the argument of `batchUploadTenantTokens`. Not an array, an item that is not
-/// an object, or a field of the wrong JSON type is a `TypeError`; an unknown or invalid
-/// field is `INVALID_ARGUMENT`. Errors name the item's index and the field.
-pub(crate) fn tenant_tokens(tokens: Option<Value>) -> napi::Result<Vec<TenantToken>> {
-    let Some(Value::Array(mut items)) = tokens else {
-        return Err(type_error(format!(
-            "tokens must be an array of {{ appId, tenantId, refreshToken | accessToken }} objects, not {}",
-            kind_of(tokens.as_ref())
-        )));
-    };
-    check_batch_size(items.len())?;
-    items.iter_mut().for_each(whole_numbers_as_integers);
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            if !item.is_object() {
-                return Err(type_error(format!(
-                    "tokens[{i}] must be an object, not {}",
-                    kind(item)
-                )));
-            }
-            from_json(item, &format!("tokens[{i}]"))
-        })
-        .collect()
-}
-
-/// Converts `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`), with
-/// exactly the results of [`tenant_tokens`] on the array itself. `None` when `json` is not
-/// valid JSON for serde (V8 writes a lone surrogate as an escape serde refuses): the caller
-/// then converts the array.
-pub(crate) fn tenant_tokens_json(json: &str) -> Option<napi::Result<Vec<TenantToken>>> {
-    // Fast path: straight into the core's model.
-    if let Ok(tokens) = serde_json::from_str::<Vec<TenantToken>>(json) {
-        return Some(check_batch_size(tokens.len()).map(|()| tokens));
-    }
-    // Invalid somewhere: redo it through `tenant_tokens` for its precise errors.
-    let mut value = serde_json::from_str::<Value>(json).ok()?;
-    big_integers_as_floats(&mut value);
-    Some(tenant_tokens(Some(value)))
-}
-
-/// JSON text holds whole numbers beyond `i64` as digits, which serde reads as `u64`; napi
-/// reads the same JavaScript number as a float. Makes them floats, as [`tenant_tokens`]
-/// sees them when converting the array itself.
-fn big_integers_as_floats(value: &mut Value) {
-    match value {
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64().filter(|&u| u > i64::MAX as u64) {
-                if let Some(f) = serde_json::Number::from_f64(u as f64) {
-                    *n = f;
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(big_integers_as_floats),
-        Value::Object(map) => map.values_mut().for_each(big_integers_as_floats),
-        _ => {}
-    }
-}
-
-/// Converts the argument of `createDcrTemplate`. Not an object, or a field of the wrong
-/// JSON type, is a `TypeError`; an unknown or invalid field is `INVALID_ARGUMENT`.
-pub(crate) fn new_dcr_template(template: Option<Value>) -> napi::Result<NewDcrTemplate> {
-    let mut template = match template {
-        Some(t @ Value::Object(_)) => t,
-        other => {
-            return Err(type_error(format!(
-                "template must be an object such as {{ name: 'MCP agents' }}, not {}",
-                kind_of(other.as_ref())
-            )))
-        }
-    };
-    whole_numbers_as_integers(&mut template);
-    let template: NewDcrTemplate = from_json(&template, "template")?;
-    // The core keeps unknown session settings (servers may add some) and refuses them in
-    // input when validating; refused here first, with the field's path.
-    if let Some(name) = template
-        .session_settings
-        .as_ref()
-        .and_then(|s| s.extra.keys().next())
-    {
-        return Err(unknown_field(
-            "template.sessionSettings",
-            name,
-            &descope_mgmt::SESSION_SETTINGS_FIELDS,
-        ));
-    }
-    Ok(template)
-}
-
-/// The `INVALID_ARGUMENT` error for an unknown field `name` of the object at `location`:
-/// `template.sessionSettings.refreshTokenExpirationX: unknown field, expected one of ...`.
-/// A name that does not look like a field name is not shown.
-fn unknown_field(location: &str, name: &str, expected: &[&str]) -> napi::Error {
-    let mut path = location.to_owned();
-    crate::js_reader::push_field(&mut path, name);
-    invalid_argument(format!(
-        "{path}: unknown field, expected one of `{}`; nothing was sent",
-        expected.join("`, `")
-    ))
-}
-
-/// Deserializes a core model from `value` (an object), naming `at` (e.g. `tokens[1]`) and
-/// the failing field in errors.
-///
-/// serde's own message is used only for unknown and missing fields, where it names fields
-/// alone. A field of the wrong type is a `TypeError` saying what was expected and what was
-/// found (`tokens[1].accessToken: expected a string, not a number`); any other failure
-/// names just the field. serde quotes values in its messages, so they are never forwarded.
-fn from_json<T: DeserializeOwned>(value: &Value, at: &str) -> napi::Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let message = error.inner().to_string();
-        let mut path: Vec<&Segment> = error.path().iter().collect();
-        if let Some(rest) = message.strip_prefix("unknown field `") {
-            // serde writes "unknown field `<name>`, expected one of `a`, `b`"; the path
-            // ends with the name, which may be anything the caller wrote as a key.
-            let name = match path.pop() {
-                Some(Segment::Map { key }) => key.as_str(),
-                _ => "",
-            };
-            let expected = rest
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix("`, "))
-                .map(|e| format!(", {e}"))
-                .unwrap_or_default();
-            let (mut location, _) = locate(value, at, &path);
-            crate::js_reader::push_field(&mut location, name);
-            return invalid_argument(format!(
-                "{location}: unknown field{expected}; nothing was sent"
-            ));
-        }
-        let (location, found) = locate(value, at, &path);
-        if message.starts_with("missing field `") {
-            invalid_argument(format!("{location}: {message}; nothing was sent"))
-        } else if message.starts_with("invalid type: ") {
-            // serde writes "invalid type: <found>, expected <expected>"; <found> may quote
-            // the value and comes first, <expected> is fixed text from the model's types.
-            let expected = message
-                .rsplit_once(", expected ")
-                .map_or("another type", |(_, expected)| expected_kind(expected));
-            let found = found
-                .map(|v| format!(", not {}", kind(v)))
-                .unwrap_or_default();
-            type_error(format!("{location}: expected {expected}{found}"))
-        } else {
-            invalid_argument(format!("{location}: invalid value; nothing was sent"))
-        }
-    })
-}
-
-/// The location `at` followed by the path of a failing field (`tokens[0].scopes[2]`), and
-/// the value found there. Keys in the path are field names the model accepted; a segment
-/// serde could not follow ends the location.
-fn locate<'v>(value: &'v Value, at: &str, path: &[&Segment]) -> (String, Option<&'v Value>) {
-    let mut location = at.to_owned();
-    let mut found = Some(value);
-    for segment in path {
-        match segment {
-            Segment::Map { key } => {
-                location.push('.');
-                location.push_str(key);
-                found = found.and_then(|v| v.get(key));
-            }
-            Segment::Seq { index } => {
-                location.push_str(&format!("[{index}]"));
-                found = found.and_then(|v| v.get(index));
-            }
-            Segment::Enum { .. } | Segment::Unknown => {
-                found = None;
-                break;
-            }
-        }
-    }
-    (location, found)
-}
-
-/// serde's name of an expected type, in JavaScript terms.
-fn expected_kind(expected: &str) -> &str {
-    match expected {
-        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "an integer",
-        "f32" | "f64" => "a number",
-        "a sequence" => "an array",
-        "a boolean" | "a string" => expected,
-        e if e == "a map" || e.starts_with("struct ") => "an object",
-        _ => "another type",
-    }
-}
-
-/// JavaScript has only doubles: napi reads whole numbers beyond 32 bits as floats, which
-/// serde would refuse for integer fields with a confusing message. Turns every whole
-/// number that fits in an `i64` back into an integer, so the core's range checks apply.
-fn whole_numbers_as_integers(value: &mut Value) {
-    match value {
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                // i64::MIN as f64 is exact; i64::MAX as f64 rounds up to 2^63, so exclude it.
-                if f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(&f) {
-                    *n = serde_json::Number::from(f as i64);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
-        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
-        _ => {}
-    }
-}
-
-/// Like [`kind`], for an argument that may be `undefined`.
-fn kind_of(value: Option<&Value>) -> &'static str {
-    value.map_or("null or undefined", kind)
-}
-
-/// The JavaScript-facing name of a value's type, for error messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => {
-            if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
-                "a fractional number"
-            } else {
-                "a number beyond the 64-bit integer range"
-            }
-        }
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    decode("id", id, |_| Vec::new())
 }
 
 /// The JavaScript-facing name of a napi value type, for error messages.
@@ -530,13 +283,10 @@ fn js_kind(kind: ValueType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        apply, new_dcr_template, tenant_tokens, tenant_tokens_json, whole_numbers_as_integers,
-        ClientOptions,
-    };
+    use super::{apply, ClientOptions};
     use descope_mgmt::Client;
     use napi::Status;
-    use serde_json::{json, Value};
+    use serde_json::Value;
 
     /// The status and reason of a conversion error.
     fn failure<T>(result: napi::Result<T>) -> (Status, String) {
@@ -553,232 +303,6 @@ mod tests {
             .and_then(|json| serde_json::from_str::<Value>(json).ok())
             .and_then(|v| v["code"].as_str().map(str::to_owned))
             .unwrap_or_default()
-    }
-
-    #[test]
-    fn whole_floats_become_integers_so_range_checks_apply() {
-        let mut v = json!([{"n": 5_000_000_000.0_f64, "f": 1.5, "neg": -3_000_000_000.0_f64}]);
-        whole_numbers_as_integers(&mut v);
-        assert_eq!(
-            v,
-            json!([{"n": 5_000_000_000_i64, "f": 1.5, "neg": -3_000_000_000_i64}])
-        );
-        let tokens = tenant_tokens(Some(
-            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 5e9}]),
-        ))
-        .expect("an i64 expiry converts; the core rejects it later");
-        assert_eq!(tokens[0].access_token_expiry, Some(5_000_000_000));
-    }
-
-    #[test]
-    fn shapes_are_checked_before_fields() {
-        assert_eq!(
-            failure(tenant_tokens(Some(json!({})))).0,
-            Status::InvalidArg
-        );
-        assert_eq!(
-            failure(tenant_tokens(Some(json!([1])))).0,
-            Status::InvalidArg
-        );
-        assert_eq!(
-            failure(new_dcr_template(Some(json!([])))).0,
-            Status::InvalidArg
-        );
-        let t = new_dcr_template(Some(
-            json!({"name": "x", "loginPageURL": "https://a.example"}),
-        ))
-        .unwrap();
-        assert_eq!(t.login_page_url.as_deref(), Some("https://a.example"));
-    }
-
-    #[test]
-    fn unknown_and_missing_fields_are_invalid_argument_naming_the_field() {
-        let (status, reason) = failure(tenant_tokens(Some(json!([
-            {"appId": "a", "tenantId": "t", "accessToken": "x"},
-            {"appId": "a", "tenantId": "t", "token": "x"},
-        ]))));
-        assert_eq!(status, Status::GenericFailure);
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        assert!(
-            reason.contains("tokens[1].token: unknown field, expected one of `appId`, "),
-            "{reason}"
-        );
-        let (_, reason) = failure(new_dcr_template(Some(
-            json!({"name": "x", "loginPageUrl": "https://a.example"}),
-        )));
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        assert!(reason.contains("loginPageURL"), "{reason}");
-    }
-
-    #[test]
-    fn fields_of_the_wrong_type_are_type_errors_naming_item_and_field() {
-        let cases = [
-            (
-                json!({"appId": "a", "tenantId": "t", "accessToken": 123}),
-                "tokens[0].accessToken: expected a string, not a number",
-            ),
-            (
-                json!({"appId": "a", "tenantId": "t", "scopes": "x"}),
-                "tokens[0].scopes: expected an array, not a string",
-            ),
-            (
-                json!({"appId": "a", "tenantId": "t", "scopes": ["ok", 5]}),
-                "tokens[0].scopes[1]: expected a string, not a number",
-            ),
-            (
-                json!({"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}),
-                "tokens[0].accessTokenExpiry: expected an integer, not a fractional number",
-            ),
-            (
-                json!({"appId": null, "tenantId": "t"}),
-                "tokens[0].appId: expected a string, not null",
-            ),
-        ];
-        for (item, expected) in cases {
-            let (status, reason) = failure(tenant_tokens(Some(json!([item]))));
-            assert_eq!(status, Status::InvalidArg, "{reason}");
-            assert_eq!(reason, expected);
-        }
-        let cases = [
-            (
-                json!({"name": 5}),
-                "template.name: expected a string, not a number",
-            ),
-            (
-                json!({"name": "x", "tags": "x"}),
-                "template.tags: expected an array, not a string",
-            ),
-            (
-                json!({"name": "x", "skipConsentScreen": "yes"}),
-                "template.skipConsentScreen: expected a boolean, not a string",
-            ),
-            (
-                json!({"name": "x", "sessionSettings": []}),
-                "template.sessionSettings: expected an object, not an array",
-            ),
-        ];
-        for (template, expected) in cases {
-            let (status, reason) = failure(new_dcr_template(Some(template)));
-            assert_eq!(status, Status::InvalidArg, "{reason}");
-            assert_eq!(reason, expected);
-        }
-        let (status, reason) = failure(new_dcr_template(Some(
-            json!({"name": "x", "sessionSettings": {"sessionTokenExpiration": "sk-secret"}}),
-        )));
-        assert_eq!(status, Status::InvalidArg);
-        assert_eq!(
-            reason,
-            "template.sessionSettings.sessionTokenExpiration: expected an integer, not a string"
-        );
-    }
-
-    #[test]
-    fn no_value_is_ever_quoted() {
-        let secret = r#"tok-", "x\"y", expected a string, \u0000 tail-SECRET"#;
-        let items = [
-            json!({"appId": "a", "tenantId": "t", "scopes": secret}),
-            json!({"appId": "a", "tenantId": "t", "accessTokenExpiry": secret}),
-            json!({"appId": "a", "tenantId": "t", "accessToken": [secret]}),
-            json!({"appId": "a", "tenantId": "t", "refreshToken": {"v": secret}}),
-            json!({"appId": "a", "tenantId": "t", "scopes": [secret, {"s": secret}]}),
-        ];
-        for item in items {
-            let (_, reason) = failure(tenant_tokens(Some(json!([item]))));
-            for fragment in ["tok-", "SECRET", "tail", "x\\\"y", "\\u0000"] {
-                assert!(!reason.contains(fragment), "{fragment} leaked: {reason}");
-            }
-        }
-        let (_, reason) = failure(new_dcr_template(Some(json!({"name": "x", "tags": secret}))));
-        assert!(!reason.contains("SECRET"), "{reason}");
-    }
-
-    #[test]
-    fn json_tokens_convert_like_the_array_itself() {
-        let cases = [
-            json!([{"appId": "a", "tenantId": "t", "accessToken": "x", "accessTokenExpiry": 1767225600_i64,
-                "scopes": ["s"]}]),
-            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 5_000_000_000_i64}]),
-            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 10_000_000_000_000_000_000_u64}]),
-            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}]),
-            json!([{"appId": "a", "tenantId": "t", "scopes": ["ok", 5]}]),
-            json!([{"appId": "a", "tenantId": "t"}, {"appId": "a", "tenantId": "t", "token": "x"}]),
-            json!([{"appId": null, "tenantId": "t"}]),
-            json!([{"tenantId": "t"}]),
-            json!([1]),
-        ];
-        for case in cases {
-            let text = case.to_string();
-            let via_json = tenant_tokens_json(&text).expect("valid JSON");
-            // What napi hands `tenant_tokens`: the same numbers, big ones as floats.
-            let mut napi_like = case.clone();
-            super::big_integers_as_floats(&mut napi_like);
-            let direct = tenant_tokens(Some(napi_like));
-            match (via_json, direct) {
-                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}"),
-                (Err(a), Err(b)) => {
-                    assert_eq!(
-                        (a.status, a.reason.clone()),
-                        (b.status, b.reason.clone()),
-                        "{text}"
-                    )
-                }
-                (a, b) => panic!("{text}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
-            }
-        }
-        assert!(tenant_tokens_json(r#"[{"appId": "\ud800", "tenantId": "t"}]"#).is_none());
-    }
-
-    #[test]
-    fn unknown_session_settings_fields_are_invalid_argument_naming_the_path() {
-        let (status, reason) = failure(new_dcr_template(Some(json!({
-            "name": "x",
-            "sessionSettings": {"refreshTokenExpiration": 3, "refreshTokenExpirationX": 4}
-        }))));
-        assert_eq!(status, Status::GenericFailure);
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        assert!(
-            reason.contains("template.sessionSettings.refreshTokenExpirationX: unknown field, expected one of `enabled`, "),
-            "{reason}"
-        );
-        let ok = new_dcr_template(Some(
-            json!({"name": "x", "sessionSettings": {"enabled": true}}),
-        ));
-        assert!(ok.is_ok());
-    }
-
-    #[test]
-    fn unknown_keys_that_look_like_values_are_not_shown() {
-        let secret = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
-        let (_, reason) = failure(tenant_tokens(Some(json!([
-            {"appId": "a", "tenantId": "t", "accessToken": "x", secret: 1}
-        ]))));
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        assert!(!reason.contains(secret), "{reason}");
-        assert!(
-            reason.contains("tokens[0].<field>: unknown field"),
-            "{reason}"
-        );
-        let (_, reason) = failure(new_dcr_template(Some(
-            json!({"name": "x", "sessionSettings": {secret: 1}}),
-        )));
-        assert!(!reason.contains(secret), "{reason}");
-    }
-
-    #[test]
-    fn batches_beyond_the_limit_are_invalid_argument_on_both_paths() {
-        let item = json!({"appId": "a", "tenantId": "t", "accessToken": "x"});
-        let many = Value::Array(vec![item; super::MAX_BATCH_TOKENS + 1]);
-        let (_, reason) = failure(tenant_tokens(Some(many.clone())));
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        assert!(
-            reason.contains("split them into several batches"),
-            "{reason}"
-        );
-        let (_, reason) = failure(tenant_tokens_json(&many.to_string()).unwrap());
-        assert_eq!(code(&reason), "INVALID_ARGUMENT");
-        let mut at_limit = many;
-        at_limit.as_array_mut().unwrap().pop();
-        assert!(tenant_tokens_json(&at_limit.to_string()).unwrap().is_ok());
     }
 
     /// A builder that never reads the environment, for option tests.
@@ -845,5 +369,117 @@ mod tests {
         .unwrap();
         assert_eq!(client.timeout().as_millis(), 1500);
         assert_eq!(client.max_retries(), 10);
+    }
+
+    /// The body of `export interface <name> { ... }` in the hand-written d.ts header.
+    fn dts_interface(name: &str) -> &'static str {
+        let dts = include_str!("../types-header.d.ts");
+        let start = dts
+            .find(&format!("export interface {name} {{"))
+            .unwrap_or_else(|| panic!("interface {name} is missing"));
+        let body = &dts[start..];
+        &body[..body.find("\n}").unwrap()]
+    }
+
+    /// The field names an interface body declares (`name?: type` lines).
+    fn dts_fields(body: &str) -> Vec<String> {
+        body.lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                let name = l.split(['?', ':']).next()?;
+                (l.contains(':')
+                    && !l.starts_with("/")
+                    && !l.starts_with('*')
+                    && !l.starts_with("export"))
+                .then(|| name.to_owned())
+            })
+            .collect()
+    }
+
+    /// The wire names of a core input model's fields, as its decoder lists them for an
+    /// unknown field (snake_case aliases left out).
+    fn core_fields<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+        let e =
+            descope_mgmt::decode_input::<T>("x", &serde_json::json!({"zzUnknown": 1})).unwrap_err();
+        let list = e.message().split("known fields: ").nth(1).unwrap();
+        list[..list.find(')').unwrap()]
+            .split(", ")
+            .filter(|f| !f.contains('_'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn dts_input_interfaces_list_exactly_the_core_models_fields() {
+        let mut dts = dts_fields(dts_interface("TenantToken"));
+        let mut core = core_fields::<descope_mgmt::TenantToken>();
+        dts.sort();
+        core.sort();
+        assert_eq!(dts, core, "TenantToken in types-header.d.ts");
+        let mut dts = dts_fields(dts_interface("NewDcrTemplate"));
+        let mut core = core_fields::<descope_mgmt::NewDcrTemplate>();
+        dts.sort();
+        core.sort();
+        assert_eq!(dts, core, "NewDcrTemplate in types-header.d.ts");
+        let dts = dts_fields(dts_interface("SessionSettings"));
+        assert_eq!(
+            dts,
+            descope_mgmt::SESSION_SETTINGS_FIELDS,
+            "SessionSettings"
+        );
+        let units: Vec<String> = descope_mgmt::EXPIRATION_UNITS
+            .iter()
+            .map(|u| format!("'{u}'"))
+            .collect();
+        let union = format!("{} | ''", units.join(" | "));
+        assert_eq!(
+            dts_interface("SessionSettings").matches(&union).count(),
+            3,
+            "the unit fields are {union}"
+        );
+    }
+
+    #[test]
+    fn defaults_in_the_dts_are_the_cores() {
+        use descope_mgmt::config::{
+            DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_CONNECTIONS,
+        };
+        let options = dts_interface("ClientOptions");
+        for doc in [
+            format!("(default {})", DEFAULT_TIMEOUT.as_millis()),
+            format!("(default {DEFAULT_MAX_RETRIES})"),
+            format!("(default {DEFAULT_MAX_CONNECTIONS}, at most {MAX_CONNECTIONS})"),
+        ] {
+            assert!(options.contains(&doc), "ClientOptions should say {doc}");
+        }
+        let limit = descope_mgmt::MAX_BATCH_TOKENS;
+        let shown = format!("at most {},{:03} per", limit / 1000, limit % 1000);
+        assert!(
+            include_str!("../index.d.ts").contains(&shown),
+            "batchUploadTenantTokens should say {shown}"
+        );
+    }
+
+    #[test]
+    fn the_json_path_decodes_like_the_core_or_gives_way() {
+        use serde_json::json;
+        let ok = [
+            json!([{"appId": "a", "tenantId": "t", "accessToken": "x", "accessTokenExpiry": 5_000_000_000_u64, "scopes": ["s"]}]),
+            json!([{"app_id": "a", "tenant_id": "t", "refresh_token": "x"}]),
+        ];
+        for tokens in ok {
+            let via_json = super::tenant_tokens_json(&tokens.to_string()).unwrap();
+            let via_core: Vec<descope_mgmt::TenantToken> =
+                descope_mgmt::decode_input("tokens", &tokens).unwrap();
+            assert_eq!(via_json, via_core);
+        }
+        for bad in [
+            r#"[{"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}]"#,
+            r#"[{"appId": "a", "token": "x"}]"#,
+            r#"[{"appId": "\ud800", "tenantId": "t"}]"#,
+            r#"{"appId": "a"}"#,
+        ] {
+            assert!(super::tenant_tokens_json(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -90,9 +90,9 @@ impl Client {
     /// `batchUploadTenantTokens` for `index.js`: `json` is `JSON.stringify(tokens)`, made
     /// by V8's serializer once `index.js` checked that `tokens` is an array of plain objects
     /// holding only JSON values. Parsing it is much cheaper than reading the array property
-    /// by property. Errors are the same as `batchUploadTenantTokens`'s; if `json` cannot be
-    /// parsed (a string with a lone surrogate) or may not be faithful (a polluted
-    /// `toJSON`), `tokens` is converted the usual way.
+    /// by property. If `json` does not decode into tokens (an invalid item, a string with a
+    /// lone surrogate) or may not be faithful (a polluted `toJSON`), `tokens` is converted
+    /// the usual way, so errors are the same as `batchUploadTenantTokens`'s.
     #[napi(catch_unwind, skip_typescript)]
     pub fn batch_upload_tenant_tokens_json<'env>(
         &self,
@@ -102,11 +102,12 @@ impl Client {
     ) -> Result<Object<'env>> {
         // A `toJSON` reachable from the array (one added to `Array.prototype` or
         // `Object.prototype`) made `json` something else than the tokens: read them.
+        // Any failure re-reads the array itself, for the same errors as the other path.
         let tokens = match arguments::json_is_faithful(&tokens)?
             .then(|| arguments::tenant_tokens_json(&json))
             .flatten()
         {
-            Some(converted) => converted?,
+            Some(converted) => converted,
             None => arguments::tenant_tokens_js(Some(tokens))?,
         };
         let client = self.inner.clone();

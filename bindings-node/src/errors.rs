@@ -2,9 +2,9 @@
 //!
 //! A core error becomes a napi error whose reason is [`ERROR_PREFIX`] followed by a JSON
 //! object with every attribute of the error; `index.js` parses it and rejects with a
-//! `DescopeError`. A wrong JavaScript argument type becomes a napi `InvalidArg` error, which
-//! `index.js` turns into a `TypeError`. Neither ever carries a secret: core messages never
-//! contain one, and argument errors are redacted by [`crate::arguments`].
+//! `DescopeError`. A wrong JavaScript argument type (found by the core's input decoder or by
+//! [`crate::js_reader`]) becomes a napi `InvalidArg` error, which `index.js` turns into a
+//! `TypeError`. Neither ever carries a secret: messages name paths, never values.
 
 use descope_mgmt::{Error, ErrorCode};
 use napi::Status;
@@ -20,8 +20,12 @@ pub fn error_codes() -> Vec<&'static str> {
     ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
 }
 
-/// Serializes a core error into a napi error that `index.js` rebuilds as a `DescopeError`.
+/// Serializes a core error into a napi error that `index.js` rebuilds as a `DescopeError`;
+/// an input of the wrong type ([`Error::is_type_error`]) becomes a `TypeError` instead.
 pub(crate) fn descope_error(error: &Error) -> napi::Error {
+    if error.is_type_error() {
+        return type_error(error.message());
+    }
     let payload = json!({
         "code": error.code().as_str(),
         "message": error.message(),

@@ -1,22 +1,29 @@
-//! Reads JavaScript arguments into JSON values for the core's serde models, like a careful
-//! `JSON.stringify` that refuses what it cannot carry instead of altering it:
+//! Reads a JavaScript argument into a JSON value, like a careful `JSON.stringify` that
+//! refuses what it cannot carry instead of altering it. The value then goes to the core's
+//! input decoder (`descope_mgmt::decode_input`), which owns the schema: field names,
+//! required and unknown fields, types. This module knows no field of any model.
 //!
 //! - only own enumerable string-keyed properties are read, so a property added to
 //!   `Object.prototype` (prototype pollution) or inherited from a class has no effect;
-//! - arrays are read element by element up to their `length`, which callers bound first:
-//!   nothing is allocated from the length (napi's own conversion reserves `length` slots
-//!   up front and aborts the process on `a.length = 1e9`), and a hole is a `TypeError`;
-//! - containers nested deeper than any model allows are not read: an empty container of
-//!   the same kind stands in, which the model then refuses by type, so cycles and shared
-//!   subtrees cost nothing; the values read from one argument are also capped;
+//! - arrays are read element by element up to their `length`, which callers bound first
+//!   where an argument is a list: nothing is allocated from the length (napi's own
+//!   conversion reserves `length` slots up front and aborts the process on
+//!   `a.length = 1e9`), and a hole is a `TypeError`;
+//! - containers nested deeper than [`MAX_DEPTH`] are `INVALID_ARGUMENT` (a cycle ends
+//!   there), and the values read from one argument are capped at [`MAX_VALUES`];
+//! - a whole number becomes a JSON integer, as JSON text would carry it;
 //! - a string holding a lone UTF-16 surrogate is `INVALID_ARGUMENT` (napi would silently
-//!   replace it with U+FFFD); `NaN`, `±Infinity`, BigInt, Symbol, function and external
-//!   values are `TypeError`s.
+//!   replace it with U+FFFD); `NaN`, `±Infinity`, BigInt, Symbol, function, external and
+//!   binary values (typed arrays, `Buffer`) are `TypeError`s;
+//! - a key that does not look like a field name (a value pasted as a key) is read as
+//!   `<field>`: no model has such a field, so the core refuses it without showing it.
 //!
-//! Errors name the path of the value (`tokens[3].accessToken`), never the value itself.
+//! Errors name the path of the value (`tokens[3].accessToken`), never the value itself,
+//! in the core's wording (`<path> has the wrong type: ...`, `<path> is not valid: ...`).
 
 use std::ptr;
 
+use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Status};
 use serde_json::{Map, Number, Value};
 
@@ -24,6 +31,10 @@ use crate::errors::{invalid_argument, type_error};
 
 /// The most values (scalars and containers) read from one argument.
 pub(crate) const MAX_VALUES: usize = 10_000_000;
+
+/// How deep containers may nest in one argument: the argument itself is at depth 0, a
+/// token's `scopes` at depth 2. The models need 3 levels; the rest is room for new fields.
+pub(crate) const MAX_DEPTH: usize = 6;
 
 /// `typeof` results, as napi numbers them (BigInt is 9 from N-API 6 on).
 const UNDEFINED: i32 = sys::ValueType::napi_undefined;
@@ -50,21 +61,41 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
     }
 }
 
+/// A value of a type JSON cannot carry: a `TypeError` in the core's wording.
+fn wrong_type(path: &str, got: &str) -> napi::Error {
+    type_error(format!(
+        "{path} has the wrong type: expected a JSON value, got {got}; nothing was sent"
+    ))
+}
+
+/// A value that cannot be read as it is: `INVALID_ARGUMENT` in the core's wording.
+fn not_valid(path: &str, detail: &str) -> napi::Error {
+    invalid_argument(format!("{path} is not valid: {detail}; nothing was sent"))
+}
+
+/// Reads argument `root` (`tokens`, `template`, `id`) into JSON; `undefined` (or a missing
+/// argument) is `null`, which the core then refuses by type where a value is required.
+pub(crate) fn read_argument(argument: Option<Unknown<'_>>, root: &str) -> napi::Result<Value> {
+    let Some(argument) = argument else {
+        return Ok(Value::Null);
+    };
+    let mut reader = Reader::new(argument.value().env);
+    let value = reader.value(argument.raw(), &mut root.to_owned(), 0)?;
+    Ok(value.unwrap_or(Value::Null))
+}
+
 /// Reads JavaScript values of one argument, counting them against [`MAX_VALUES`].
 pub(crate) struct Reader {
     env: sys::napi_env,
     remaining: usize,
-    max_depth: usize,
 }
 
 impl Reader {
-    /// A reader for one argument whose containers are read down to `max_depth` (the
-    /// argument's items are at depth 0); deeper ones are replaced by empty containers.
-    pub(crate) fn new(env: sys::napi_env, max_depth: usize) -> Self {
+    /// A reader for one argument.
+    pub(crate) fn new(env: sys::napi_env) -> Self {
         Reader {
             env,
             remaining: MAX_VALUES,
-            max_depth,
         }
     }
 
@@ -96,30 +127,13 @@ impl Reader {
         Ok(f)
     }
 
-    /// The JavaScript-facing kind of a value, for error messages.
-    pub(crate) fn kind(&self, value: sys::napi_value) -> napi::Result<&'static str> {
-        Ok(match self.type_of(value)? {
-            UNDEFINED => "undefined",
-            NULL => "null",
-            BOOLEAN => "a boolean",
-            NUMBER => "a number",
-            STRING => "a string",
-            SYMBOL => "a symbol",
-            FUNCTION => "a function",
-            BIGINT => "a bigint",
-            OBJECT if self.is_array(value)? => "an array",
-            OBJECT if self.is_binary(value)? => "binary data",
-            OBJECT => "an object",
-            _ => "an unsupported value",
-        })
-    }
-
     /// Counts one value against the argument's budget.
     fn spend(&mut self, path: &str) -> napi::Result<()> {
         if self.remaining == 0 {
-            return Err(invalid_argument(format!(
-                "{path}: the argument holds more than {MAX_VALUES} values; nothing was sent"
-            )));
+            return Err(not_valid(
+                path,
+                &format!("the argument holds more than {MAX_VALUES} values"),
+            ));
         }
         self.remaining -= 1;
         Ok(())
@@ -131,9 +145,10 @@ impl Reader {
         let text = self.string_lossy(value)?;
         // napi writes U+FFFD for a lone surrogate; only then is the UTF-16 form checked.
         if text.contains('\u{FFFD}') && !self.is_well_formed(value)? {
-            return Err(invalid_argument(format!(
-                "{path}: the string holds a lone UTF-16 surrogate (not valid Unicode); nothing was sent"
-            )));
+            return Err(not_valid(
+                path,
+                "the string holds a lone UTF-16 surrogate (not valid Unicode)",
+            ));
         }
         Ok(text)
     }
@@ -188,14 +203,23 @@ impl Reader {
 
     /// Reads any value at `depth` into JSON; `None` for `undefined` (an object field that
     /// is `undefined` is left out, as `JSON.stringify` does).
-    pub(crate) fn value(
+    fn value(
         &mut self,
         value: sys::napi_value,
         path: &mut String,
         depth: usize,
     ) -> napi::Result<Option<Value>> {
         self.spend(path)?;
-        Ok(Some(match self.type_of(value)? {
+        let kind = self.type_of(value)?;
+        if kind == OBJECT && depth >= MAX_DEPTH {
+            return Err(not_valid(
+                path,
+                &format!(
+                    "objects and arrays nest more than {MAX_DEPTH} levels deep here (a cycle?)"
+                ),
+            ));
+        }
+        Ok(Some(match kind {
             UNDEFINED => return Ok(None),
             NULL => Value::Null,
             BOOLEAN => {
@@ -203,52 +227,29 @@ impl Reader {
                 check(unsafe { sys::napi_get_value_bool(self.env, value, &mut b) })?;
                 Value::Bool(b)
             }
-            NUMBER => match Number::from_f64(self.number(value)?) {
+            NUMBER => match json_number(self.number(value)?) {
                 Some(n) => Value::Number(n),
-                None => {
-                    return Err(type_error(format!(
-                        "{path}: expected a finite number, not NaN or Infinity"
-                    )))
-                }
+                None => return Err(wrong_type(path, "NaN or Infinity")),
             },
             STRING => Value::String(self.string(value, path)?),
-            OBJECT if self.is_array(value)? => {
-                if depth >= self.max_depth {
-                    // No model has an array this deep: the model refuses it by type.
-                    Value::Array(Vec::new())
-                } else {
-                    Value::Array(self.array(value, path, depth)?)
-                }
-            }
+            OBJECT if self.is_array(value)? => Value::Array(self.array(value, path, depth)?),
             OBJECT if self.is_binary(value)? => {
-                return Err(type_error(format!(
-                    "{path}: expected a JSON value, not binary data (a typed array, Buffer or ArrayBuffer)"
-                )));
+                return Err(wrong_type(
+                    path,
+                    "binary data (a typed array, Buffer or ArrayBuffer)",
+                ))
             }
-            OBJECT => {
-                if depth >= self.max_depth {
-                    Value::Object(Map::new())
-                } else {
-                    Value::Object(self.object(value, path, depth)?)
-                }
-            }
-            other => {
-                let kind = match other {
-                    SYMBOL => "a symbol",
-                    FUNCTION => "a function",
-                    BIGINT => "a bigint (use a number)",
-                    EXTERNAL => "an external value",
-                    _ => "an unsupported value",
-                };
-                return Err(type_error(format!(
-                    "{path}: expected a JSON value, not {kind}"
-                )));
-            }
+            OBJECT => Value::Object(self.object(value, path, depth)?),
+            SYMBOL => return Err(wrong_type(path, "a symbol")),
+            FUNCTION => return Err(wrong_type(path, "a function")),
+            BIGINT => return Err(wrong_type(path, "a bigint (use a number)")),
+            EXTERNAL => return Err(wrong_type(path, "an external value")),
+            _ => return Err(wrong_type(path, "an unsupported value")),
         }))
     }
 
-    /// Reads the elements of a nested array (each must be a JSON value; a hole or
-    /// `undefined` is a `TypeError`).
+    /// Reads the elements of an array (each must be a JSON value; a hole or `undefined`
+    /// is a `TypeError`), each in its own handle scope.
     fn array(
         &mut self,
         array: sys::napi_value,
@@ -258,38 +259,25 @@ impl Reader {
         let len = self.array_length(array)?;
         let mut items = Vec::new();
         for i in 0..len {
-            let element = self.element(array, i, path)?;
             let at = path.len();
             path.push_str(&format!("[{i}]"));
-            match self.value(element, path, depth + 1)? {
-                Some(v) => items.push(v),
-                None => {
+            let item = self.scoped(|reader| {
+                if !reader.owns_element(array, i)? {
                     return Err(type_error(format!(
-                        "{path}: expected a JSON value, not undefined"
-                    )))
+                        "{path} is missing (the array has a hole here); nothing was sent"
+                    )));
                 }
+                let mut element = ptr::null_mut();
+                check(unsafe { sys::napi_get_element(reader.env, array, i, &mut element) })?;
+                reader.value(element, path, depth + 1)
+            })?;
+            match item {
+                Some(v) => items.push(v),
+                None => return Err(wrong_type(path, "undefined")),
             }
             path.truncate(at);
         }
         Ok(items)
-    }
-
-    /// Element `i` of `array` if the array owns it; a hole (sparse array) is a `TypeError`
-    /// naming `path[i]` (an inherited `Array.prototype[i]` is never read).
-    pub(crate) fn element(
-        &mut self,
-        array: sys::napi_value,
-        i: u32,
-        path: &str,
-    ) -> napi::Result<sys::napi_value> {
-        if !self.owns_element(array, i)? {
-            return Err(type_error(format!(
-                "{path}[{i}]: missing (the array has a hole here)"
-            )));
-        }
-        let mut element = ptr::null_mut();
-        check(unsafe { sys::napi_get_element(self.env, array, i, &mut element) })?;
-        Ok(element)
     }
 
     /// Whether `name` is a property of `object`, own or inherited (the `in` operator).
@@ -330,7 +318,7 @@ impl Reader {
 
     /// Whether an object is binary data (a typed array, `Buffer`, `ArrayBuffer` or
     /// `DataView`), which no field takes and which is not read element by element.
-    pub(crate) fn is_binary(&self, object: sys::napi_value) -> napi::Result<bool> {
+    fn is_binary(&self, object: sys::napi_value) -> napi::Result<bool> {
         let (mut typed, mut buffer, mut view) = (false, false, false);
         check(unsafe { sys::napi_is_typedarray(self.env, object, &mut typed) })?;
         check(unsafe { sys::napi_is_arraybuffer(self.env, object, &mut buffer) })?;
@@ -365,8 +353,9 @@ impl Reader {
         Ok(entries)
     }
 
-    /// Reads an object's own enumerable fields.
-    pub(crate) fn object(
+    /// Reads an object's own enumerable fields; a key that does not look like a field name
+    /// is read as `<field>` (see [`looks_like_field_name`]).
+    fn object(
         &mut self,
         object: sys::napi_value,
         path: &mut String,
@@ -374,8 +363,14 @@ impl Reader {
     ) -> napi::Result<Map<String, Value>> {
         let mut map = Map::new();
         for (name, value) in self.own_entries(object)? {
+            let name = if looks_like_field_name(&name) {
+                name
+            } else {
+                "<field>".to_owned()
+            };
             let at = path.len();
-            push_field(path, &name);
+            path.push('.');
+            path.push_str(&name);
             if let Some(v) = self.value(value, path, depth + 1)? {
                 map.insert(name, v);
             }
@@ -386,10 +381,7 @@ impl Reader {
 
     /// Runs `read` inside its own napi handle scope, so the handles it creates are freed
     /// when it returns (long arrays would otherwise hold all of them until the call ends).
-    pub(crate) fn scoped<T>(
-        &mut self,
-        read: impl FnOnce(&mut Self) -> napi::Result<T>,
-    ) -> napi::Result<T> {
+    fn scoped<T>(&mut self, read: impl FnOnce(&mut Self) -> napi::Result<T>) -> napi::Result<T> {
         let mut scope = ptr::null_mut();
         check(unsafe { sys::napi_open_handle_scope(self.env, &mut scope) })?;
         let result = read(self);
@@ -399,15 +391,20 @@ impl Reader {
     }
 }
 
-/// Appends `.name` to a path, or `.<field>` when the name does not look like a field name
-/// (a value pasted as a key must not end up in an error message).
-pub(crate) fn push_field(path: &mut String, name: &str) {
-    path.push('.');
-    if looks_like_field_name(name) {
-        path.push_str(name);
-    } else {
-        path.push_str("<field>");
+/// A JavaScript number as JSON: a whole number in the 64-bit range as an integer (as JSON
+/// text would carry it, so the core's integer fields and range checks apply), any other
+/// finite number as a float, `None` for `NaN` and the infinities.
+fn json_number(f: f64) -> Option<Number> {
+    // 2^64 and -2^63 are exact as doubles; the ranges exclude what does not fit.
+    if f.fract() == 0.0 {
+        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+            return Some(Number::from(f as u64));
+        }
+        if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+            return Some(Number::from(f as i64));
+        }
     }
+    Number::from_f64(f)
 }
 
 /// Whether `name` can be shown in an error: a short identifier with few digits, as every
@@ -426,7 +423,8 @@ pub(crate) fn looks_like_field_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_field_name;
+    use super::{json_number, looks_like_field_name};
+    use serde_json::json;
 
     #[test]
     fn only_field_like_names_are_shown() {
@@ -450,6 +448,43 @@ mod tests {
             "x\u{FFFD}",
         ] {
             assert!(!looks_like_field_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_become_integers_as_json_text_would_carry_them() {
+        // (number, what JSON.stringify writes for it, the JSON value)
+        let cases = [
+            (5e9, "5000000000", json!(5_000_000_000_u64)),
+            (-3e9, "-3000000000", json!(-3_000_000_000_i64)),
+            (-0.0, "0", json!(0)),
+            (1.5, "1.5", json!(1.5)),
+            (
+                9_223_372_036_854_775_808.0,
+                "9223372036854775808",
+                json!(9_223_372_036_854_775_808_u64),
+            ),
+            (
+                -9_223_372_036_854_775_808.0,
+                "-9223372036854775808",
+                json!(i64::MIN),
+            ),
+            (1e20, "100000000000000000000", json!(1e20)),
+            (-1e19, "-10000000000000000000", json!(-1e19)),
+            (1e21, "1e+21", json!(1e21)),
+        ];
+        for (f, text, expected) in cases {
+            let n = serde_json::Value::Number(json_number(f).unwrap());
+            assert_eq!(n, expected, "{f}");
+            // The JSON path (JSON.stringify, then serde_json) reads the same value.
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(text).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(json_number(f).is_none());
         }
     }
 }

@@ -163,7 +163,7 @@ test('token and template fields ignore properties added to Object.prototype and 
         client.batchUploadTenantTokens([{ appId: 'slack', tenantId: 'T2a', accessToken: 'x' }, , { appId: 'slack', tenantId: 'T2b', accessToken: 'y' }]),
       )
       assert.ok(hole instanceof TypeError, shown(hole))
-      assert.match(hole.message, /^tokens\[1\]: /)
+      assert.match(hole.message, /^tokens\[1\] is missing \(the array has a hole here\)/)
       return client.createDcrTemplate({ name: `own-${enumerable}`, sessionSettings: { enabled: true } })
     })
     const stored = await emu.tokens()
@@ -248,11 +248,12 @@ test('huge, sparse and lying arrays never abort the process', () => {
     assert.match(out[name].message, tooLong, name)
   }
   const typeErrors = {
-    sparseSmall: /^tokens\[1\]: missing \(the array has a hole here\)$/,
-    holeInMiddle: /^tokens\[1\]: missing/,
-    scopes1e9: /^tokens\[0\]\.scopes\[1\]: missing/,
-    tags1e9: /^template\.tags\[0\]: missing/,
-    proxy1e9: /^tokens must be an array/,
+    sparseSmall: /^tokens\[1\] is missing \(the array has a hole here\); nothing was sent$/,
+    holeInMiddle: /^tokens\[1\] is missing/,
+    scopes1e9: /^tokens\[0\]\.scopes\[1\] is missing/,
+    tags1e9: /^template\.tags\[0\] is missing/,
+    // A Proxy is not an array: it is read as an (empty) object, which is not a list.
+    proxy1e9: /^tokens has the wrong type: /,
   }
   for (const [name, pattern] of Object.entries(typeErrors)) {
     assert.equal(out[name].type, 'TypeError', `${name}: ${JSON.stringify(out[name])}`)
@@ -265,17 +266,22 @@ test('unknown fields are INVALID_ARGUMENT naming their path, never sent', async 
   const cases = [
     [
       () => client.createDcrTemplate({ name: 'x', sessionSettings: { refreshTokenExpiration: 5, refreshTokenExpirationX: 5 } }),
-      'template.sessionSettings.refreshTokenExpirationX: unknown field',
+      // The core refuses unknown session settings when it validates the template.
+      /^INVALID_ARGUMENT: .*sessionSettings has unknown field\(s\) refreshTokenExpirationX[;,]/,
     ],
-    [() => client.createDcrTemplate({ name: 'x', loginPageUrl: 'https://a.example' }), 'template.loginPageUrl: unknown field'],
-    [() => client.batchUploadTenantTokens([ok, { ...ok, accesToken: 'sk-secret-typo' }]), 'tokens[1].accesToken: unknown field'],
+    [
+      () => client.createDcrTemplate({ name: 'x', sessionSettings: { enabled: true, 'sk-secret-as-key': 1 } }),
+      /^INVALID_ARGUMENT: .*sessionSettings has unknown field\(s\) <field>[;,]/,
+    ],
+    [() => client.createDcrTemplate({ name: 'x', loginPageUrl: 'https://a.example' }), /^INVALID_ARGUMENT: template\.loginPageUrl is not a known field/],
+    [() => client.batchUploadTenantTokens([ok, { ...ok, accesToken: 'sk-secret-typo' }]), /^INVALID_ARGUMENT: tokens\[1\]\.accesToken is not a known field/],
     // A key that looks like a value is not shown.
-    [() => client.batchUploadTenantTokens([{ ...ok, 'sk-secret-as-key': 1 }]), 'tokens[0].<field>: unknown field'],
+    [() => client.batchUploadTenantTokens([{ ...ok, 'sk-secret-as-key': 1 }]), /^INVALID_ARGUMENT: tokens\[0\]\.<field> is not a known field/],
   ]
-  for (const [i, [call, prefix]] of cases.entries()) {
+  for (const [i, [call, pattern]] of cases.entries()) {
     const err = await rejection(call())
     assert.ok(err instanceof DescopeError && err.code === 'INVALID_ARGUMENT', `case #${i}: ${shown(err)}`)
-    assert.ok(err.message.startsWith(`INVALID_ARGUMENT: ${prefix}`), `case #${i}: ${shown(err)}`)
+    assert.ok(pattern.test(err.message), `case #${i}: ${shown(err)}`)
     assert.ok(!err.message.includes('sk-secret'), `case #${i}: the message holds a value`)
   }
   await nothingSent()
@@ -285,11 +291,11 @@ test('binary data (Buffer, typed arrays) is a TypeError, never read byte by byte
   const ok = { appId: 'slack', tenantId: 'T2a', accessToken: 'x' }
   const big = Buffer.alloc(64 * 1024 * 1024, 0x61)
   const cases = [
-    [() => client.batchUploadTenantTokens([ok, big]), /^tokens\[1\] must be an object, not binary data/],
-    [() => client.batchUploadTenantTokens([{ ...ok, accessToken: big }]), /^tokens\[0\]\.accessToken: expected a JSON value, not binary data/],
-    [() => client.batchUploadTenantTokens([{ ...ok, scopes: [new Uint8Array(4)] }]), /^tokens\[0\]\.scopes\[0\]: expected a JSON value, not binary data/],
-    [() => client.createDcrTemplate(new Uint8Array(8)), /^template must be an object .*, not binary data/],
-    [() => client.createDcrTemplate({ name: 'x', sessionSettings: new ArrayBuffer(8) }), /^template\.sessionSettings: expected a JSON value, not binary data/],
+    [() => client.batchUploadTenantTokens([ok, big]), /^tokens\[1\] has the wrong type: expected a JSON value, got binary data/],
+    [() => client.batchUploadTenantTokens([{ ...ok, accessToken: big }]), /^tokens\[0\]\.accessToken has the wrong type: expected a JSON value, got binary data/],
+    [() => client.batchUploadTenantTokens([{ ...ok, scopes: [new Uint8Array(4)] }]), /^tokens\[0\]\.scopes\[0\] has the wrong type: expected a JSON value, got binary data/],
+    [() => client.createDcrTemplate(new Uint8Array(8)), /^template has the wrong type: expected a JSON value, got binary data/],
+    [() => client.createDcrTemplate({ name: 'x', sessionSettings: new ArrayBuffer(8) }), /^template\.sessionSettings has the wrong type: expected a JSON value, got binary data/],
   ]
   for (const [i, [call, pattern]] of cases.entries()) {
     const err = await rejection(call())
@@ -328,7 +334,7 @@ test('a lone surrogate in any string is INVALID_ARGUMENT naming the field, never
   for (const [i, [call, at]] of cases.entries()) {
     const err = await rejection(call())
     assert.ok(err instanceof DescopeError && err.code === 'INVALID_ARGUMENT', `case #${i} (${at}): ${shown(err)}`)
-    assert.ok(err.message.startsWith(`INVALID_ARGUMENT: ${at}: `), `case #${i} (${at}): ${shown(err)}`)
+    assert.ok(err.message.startsWith(`INVALID_ARGUMENT: ${at} is not valid: the string holds a lone UTF-16 surrogate`), `case #${i} (${at}): ${shown(err)}`)
     assert.ok(!err.message.includes('sk-secret') && !err.message.includes('tail'), `case #${i}: the message holds the value`)
   }
   // A real U+FFFD is an ordinary character.
@@ -374,7 +380,7 @@ test('NaN, Infinity, BigInt, Symbol and functions in a field are TypeErrors nami
     for (const [call, at] of places) {
       const err = await rejection(call(value))
       assert.ok(err instanceof TypeError, `${label} at ${at}: ${shown(err)}`)
-      assert.ok(err.message.startsWith(`${at}: `), `${label} at ${at}: ${shown(err)}`)
+      assert.ok(err.message.startsWith(`${at} has the wrong type: expected a JSON value, got `), `${label} at ${at}: ${shown(err)}`)
       assert.ok(!/sk-secret|skSecret|1767225600/.test(err.message), `${label} at ${at}: the message holds the value`)
     }
   }
