@@ -17,7 +17,8 @@ mod models;
 
 use pyo3::prelude::*;
 
-/// The extension module. Importing it does no work beyond registering classes.
+/// The extension module. Importing it does no work beyond registering classes (and the
+/// input classes' field properties).
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyTenantToken>()?;
     m.add_class::<models::PySessionSettings>()?;
     m.add_class::<models::PyDcrTemplate>()?;
+    models::add_input_properties(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every stable error code, from the core (`descope_mgmt.errors` has one class each).
     let codes = descope_mgmt::ErrorCode::ALL.map(|c| c.as_str());

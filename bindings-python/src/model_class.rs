@@ -1,12 +1,14 @@
 //! What every model class shares: the `model_class!` macro that declares a frozen class
 //! over one core value (its properties, `to_dict()`, `from_dict()`, pickling and
-//! `repr()`), the [`Field`] conversions behind the properties and the [`Wire`]
-//! conversions behind `to_dict()` / `from_dict()`.
+//! `repr()`), the [`Field`] conversions behind the properties, the [`Wire`] conversions
+//! behind `to_dict()` / `from_dict()`, and [`add_field_properties`], which gives the input
+//! classes one property per field of their core model (so a new core field needs no
+//! change here).
 
 use descope_mgmt::Secret;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyCFunction, PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 
@@ -54,6 +56,100 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
     class: &str,
 ) -> PyResult<T> {
     decode(as_dict(data, class)?, "data")
+}
+
+/// The wire names serde knows for the struct `T`: the `fields` its derived `Deserialize`
+/// hands to `deserialize_struct` (camelCase names and their `snake_case` aliases). Empty
+/// for a type that is not a plain derived struct.
+pub fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Deserializer, Visitor};
+
+    /// The outcome of the probe, carried as the deserializer's error.
+    #[derive(Debug)]
+    struct Found(&'static [&'static str]);
+    impl std::fmt::Display for Found {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("field probe")
+        }
+    }
+    impl std::error::Error for Found {}
+    impl serde::de::Error for Found {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Found(&[])
+        }
+    }
+
+    struct Probe;
+    impl<'de> Deserializer<'de> for Probe {
+        type Error = Found;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    match T::deserialize(Probe) {
+        Err(Found(fields)) => fields,
+        Ok(_) => &[],
+    }
+}
+
+/// `snake_case` of a camelCase wire name (`accessTokenExpiry` -> `access_token_expiry`).
+pub fn camel_to_snake(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Adds to `cls` a read-only property per wire field name in `fields` (named in
+/// `snake_case`; names the class already has are left alone). A property returns that
+/// field of `to_dict()` (a fresh copy), or `None` when the field is unset.
+pub fn add_field_properties(cls: &Bound<'_, PyAny>, fields: &[&str]) -> PyResult<()> {
+    let py = cls.py();
+    let property = py.import("builtins")?.getattr("property")?;
+    for field in fields {
+        let name = camel_to_snake(field);
+        if cls.hasattr(name.as_str())? {
+            continue;
+        }
+        let key = name.clone();
+        let getter = PyCFunction::new_closure(py, None, None, move |args, _| {
+            let slf = args.get_item(0)?;
+            let dict = slf.call_method0("to_dict")?;
+            for (k, v) in dict.cast::<PyDict>()?.iter() {
+                if camel_to_snake(&k.extract::<String>()?) == key {
+                    return Ok::<_, PyErr>(v.unbind());
+                }
+            }
+            Ok(args.py().None())
+        })?;
+        let doc =
+            format!("The core model's `{field}` field (None when an optional field is unset).");
+        cls.setattr(
+            name.as_str(),
+            property.call1((getter, py.None(), py.None(), doc))?,
+        )?;
+    }
+    Ok(())
 }
 
 /// `__reduce__` through the class's private `_from_wire`, so every class pickles by value.

@@ -15,7 +15,10 @@ use serde_json::{Map, Value};
 
 use crate::convert::{decode, field_path, keyword_args, wrong_type};
 use crate::errors::raise;
-use crate::model_class::{as_dict, from_json, py_repr, str_repr, to_value, Wire, MASK};
+use crate::model_class::{
+    add_field_properties, as_dict, camel_to_snake, from_json, py_repr, str_repr, struct_fields,
+    to_value, Wire, MASK,
+};
 
 serde_wire!(KeyTenant, AccessKey, DcrTemplate, TenantToken);
 
@@ -165,28 +168,8 @@ model_class! {
     ///
     /// `app_id` and `tenant_id` are required, and at least one of `refresh_token` /
     /// `access_token` (checked when uploading). `repr()` masks the tokens.
-    "TenantToken": PyTenantToken(TenantToken) {
-        /// The outbound application id.
-        app_id,
-        /// The tenant the token belongs to.
-        tenant_id,
-        /// The provider's refresh token.
-        refresh_token,
-        /// The provider's access token.
-        access_token,
-        /// When the access token expires, epoch seconds.
-        access_token_expiry,
-        /// The access token's type, e.g. `"Bearer"`.
-        access_token_type,
-        /// Scopes the token was granted.
-        scopes,
-        /// An external identifier for the connection.
-        external_identifier,
-        /// The provider's OIDC id token.
-        id_token,
-        /// Who granted the token.
-        granted_by,
-    }
+    /// Its properties (one per core field) are added by [`add_input_properties`].
+    "TenantToken": PyTenantToken(TenantToken) {}
 
     /// `TenantToken(app_id, tenant_id, *, refresh_token=None, ...)`: the keywords are the
     /// core model's fields (snake_case or camelCase), decoded by the core like a dict.
@@ -233,6 +216,15 @@ impl PyTenantToken {
     }
 }
 
+/// Gives the input classes `TenantToken` and `SessionSettings` one property per field of
+/// their core model, so a field added in the core needs no change in this binding.
+pub fn add_input_properties(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    add_field_properties(&m.getattr("TenantToken")?, struct_fields::<TenantToken>())?;
+    // `SessionSettings` keeps unknown fields in a flattened `extra`, so serde does not see
+    // it as a plain struct: the core lists its fields.
+    add_field_properties(&m.getattr("SessionSettings")?, &SESSION_SETTINGS_FIELDS)
+}
+
 /// The `tokens` argument of `batch_upload_tenant_tokens`: a list (or any iterable other
 /// than a str, dict or single token) of `TenantToken` objects or dicts.
 pub struct TokenList(pub Vec<TenantToken>);
@@ -269,25 +261,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
 model_class! {
     /// Token lifetimes and JWT templates of a dynamic registration template. Every field is
     /// optional; unset fields are not sent. Units are `"minutes"`, `"hours"`, `"days"` or `"weeks"`.
+    /// Its field properties are added by [`add_input_properties`].
     "SessionSettings": PySessionSettings(SessionSettings) {
-        /// Use these custom session settings.
-        enabled,
-        /// Session (access) token lifetime.
-        session_token_expiration,
-        /// Unit of `session_token_expiration`.
-        session_token_expiration_unit,
-        /// Refresh token lifetime.
-        refresh_token_expiration,
-        /// Unit of `refresh_token_expiration`.
-        refresh_token_expiration_unit,
-        /// JWT template for user tokens.
-        user_template_id,
-        /// JWT template for access-key tokens.
-        key_template_id,
-        /// Access-key session token lifetime.
-        key_session_token_expiration,
-        /// Unit of `key_session_token_expiration`.
-        key_session_token_expiration_unit,
         /// Fields this version does not know (from server answers), kept verbatim.
         extra,
     }
@@ -340,19 +315,6 @@ impl PySessionSettings {
         }
         format!("SessionSettings({})", parts.join(", "))
     }
-}
-
-fn camel_to_snake(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Session settings as input, decoded by the core. The core model keeps unknown fields in
