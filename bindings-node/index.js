@@ -3,27 +3,43 @@
  * descope-mgmt: the Node.js binding of a Rust client for the Descope Management API.
  *
  * This file is the CommonJS entry point (index.mjs re-exports it for ESM). It is a thin
- * layer over the napi-rs addon `descope-mgmt.node`: it rebuilds the addon's structured
+ * layer over the napi-rs native addon (prebuilt per platform, see loadAddon): it rebuilds the addon's structured
  * failures as `DescopeError` / `TypeError`, and masks secrets in `util.inspect`. Loading it
  * does no work beyond loading the addon: the runtime and connections start on first call.
  */
 
 const native = loadAddon()
 
-/** Loads the addon, explaining how to build it when it is missing. */
+/**
+ * Loads the native addon: the file named by DESCOPE_MGMT_NATIVE_PATH if set, else a source
+ * build (`descope-mgmt.node` next to this file) if present, else the prebuilt addon of this
+ * platform's package (`descope-mgmt-linux-x64-gnu`, ...; see scripts/platform.js). A missing
+ * or damaged addon gives an error saying how to repair it.
+ */
 function loadAddon() {
+  const platform = require('./scripts/platform.js')
+  const fs = require('node:fs')
+  const override = process.env[platform.NATIVE_PATH_ENV]
+  const file = override || (fs.existsSync(platform.LOCAL_ADDON) ? platform.LOCAL_ADDON : platform.prebuiltAddonPath())
+  if (!file) {
+    const pkg = platform.platformPackage()
+    throw new Error(
+      pkg
+        ? `descope-mgmt: the prebuilt addon package ${pkg.name} is not installed (optional dependencies omitted?). ` +
+            'Reinstall descope-mgmt with optional dependencies, or build from source: ' +
+            'DESCOPE_MGMT_BUILD_FROM_SOURCE=1 npm rebuild descope-mgmt (needs Rust/cargo).'
+        : `descope-mgmt: no prebuilt addon for ${process.platform}-${process.arch}. Build it from source: ` +
+            'DESCOPE_MGMT_BUILD_FROM_SOURCE=1 npm rebuild descope-mgmt (needs Rust/cargo).',
+    )
+  }
   try {
-    return require('./descope-mgmt.node')
+    return require(file)
   } catch (err) {
-    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('descope-mgmt.node')) {
-      throw new Error(
-        'descope-mgmt: the native addon descope-mgmt.node is missing. It is built from source by the ' +
-          "package's install script, which needs Rust (cargo) on PATH: run `npm rebuild descope-mgmt` " +
-          '(and approve its install script if your npm blocks them).',
-        { cause: err },
-      )
-    }
-    throw err
+    throw new Error(
+      `descope-mgmt: cannot load the native addon ${file} (${err && err.message ? String(err.message).split('\n')[0] : err}). ` +
+        'If the file is damaged, `npm rebuild descope-mgmt` replaces it.',
+      { cause: err },
+    )
   }
 }
 
