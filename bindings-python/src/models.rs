@@ -2,8 +2,11 @@
 //! `RotatedAccessKey`, `DcrTemplate`, ...) and inputs (`TenantToken`, `SessionSettings`).
 //!
 //! Every class compares by value (`==`), has `to_dict()` (the wire's camelCase JSON shape)
-//! and `from_dict()`, pickles, and has a `repr()` that masks secrets; those methods and the
-//! properties come from `model_class!` (see `model_class.rs`).
+//! and `from_dict()`, pickles, and has a `repr()` that masks secrets; those methods come
+//! from `model_class!` (see `model_class.rs`). Result classes list their properties there;
+//! the input classes get one property per core field from [`add_input_properties`], and
+//! their constructors, `from_dict()` and the client's arguments are decoded by the core
+//! (see `convert::decode`).
 
 use descope_mgmt::{
     AccessKey, DcrTemplate, ErrorCode, KeyTenant, RotatedAccessKey, Secret, SessionSettings,

@@ -8,14 +8,14 @@ import os
 import subprocess
 import urllib.parse
 import urllib.request
-
-# The emulator is on 127.0.0.1: never route its admin calls through an environment proxy.
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The emulator is on 127.0.0.1: never route its admin calls through an environment proxy.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 REPO = Path(__file__).resolve().parents[2]
 EMULATOR_BIN = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "debug" / "descope-emulator"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from typing_extensions import Self
+
 #: (method, path, headers as a dict with lowercase names, body) -> (status, headers, body)
 Handler = Callable[[str, str, dict[str, str], bytes], "tuple[int, dict[str, str], bytes]"]
 
@@ -53,7 +55,7 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> HostileServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -19,10 +19,8 @@ import threading
 import time
 from typing import Any
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from conftest import Emulator
 
 ROTATE = "/v1/mgmt/accesskey/rotate"

@@ -10,10 +10,8 @@ import sys
 import threading
 import time
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from conftest import Emulator
 
 ROTATE = "/v1/mgmt/accesskey/rotate"

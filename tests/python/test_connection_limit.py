@@ -8,10 +8,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from conftest import Emulator
 
 CALLS = 2000

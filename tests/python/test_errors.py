@@ -5,12 +5,10 @@ from __future__ import annotations
 import builtins
 import pickle
 
-import pytest
-
 import descope_mgmt as dm
-from descope_mgmt import errors
-
+import pytest
 from conftest import Emulator
+from descope_mgmt import errors
 
 ROTATE = "/v1/mgmt/accesskey/rotate"
 BATCH = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload"

@@ -14,10 +14,8 @@ import sys
 import traceback
 from typing import Any
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from hostile_server import HostileServer
 
 PROJECT = "P2HostileProject000000000000"

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from conftest import Emulator
 
 ROTATE = "/v1/mgmt/accesskey/rotate"

@@ -6,10 +6,8 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-import pytest
-
 import descope_mgmt as dm
-
+import pytest
 from conftest import Emulator
 
 BATCH = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload"

@@ -8,12 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import descope_mgmt as dm
-from descope_mgmt.errors import _BY_CODE
-
+import pytest
 from conftest import REPO, Emulator
+from descope_mgmt.errors import _BY_CODE
 
 VECTOR_DIR = REPO / "tests" / "vectors"
 PATHS = {

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, TypedDict, final, type_check_only
 
-from typing_extensions import Self, Unpack
+from typing_extensions import Self, TypeAlias, Unpack
 
 __version__: str
 ERROR_CODES: tuple[str, ...]
@@ -24,20 +24,7 @@ __all__ = [
     "TenantToken",
 ]
 
-_Json = Any
-_TokenInput = TenantToken | Mapping[str, Any]
-_SessionSettingsInput = SessionSettings | Mapping[str, Any]
-
-@type_check_only
-class _TemplateOptions(TypedDict, total=False):
-    """The keyword-only arguments of ``create_dcr_template`` (all optional)."""
-
-    description: str | None
-    login_page_url: str | None
-    session_settings: _SessionSettingsInput | None
-    skip_consent_screen: bool | None
-    force_add_all_authorization_info: bool | None
-    tags: list[str] | tuple[str, ...] | None
+_Json: TypeAlias = Any
 
 @type_check_only
 class _Model:
@@ -185,6 +172,20 @@ class SessionSettings(_Model):
     def key_session_token_expiration_unit(self) -> str | None: ...
     @property
     def extra(self) -> dict[str, _Json]: ...
+
+_TokenInput: TypeAlias = TenantToken | Mapping[str, Any]
+_SessionSettingsInput: TypeAlias = SessionSettings | Mapping[str, Any]
+
+@type_check_only
+class _TemplateOptions(TypedDict, total=False):
+    """The keyword-only arguments of ``create_dcr_template`` (all optional)."""
+
+    description: str | None
+    login_page_url: str | None
+    session_settings: _SessionSettingsInput | None
+    skip_consent_screen: bool | None
+    force_add_all_authorization_info: bool | None
+    tags: list[str] | tuple[str, ...] | None
 
 @final
 class DcrTemplate(_Model):
