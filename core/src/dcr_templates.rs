@@ -143,7 +143,13 @@ impl NewDcrTemplate {
                 let names: Vec<String> = s
                     .extra
                     .keys()
-                    .map(|k| k.chars().take(64).collect::<String>())
+                    .map(|k| {
+                        if crate::input::is_showable_field_name(k) {
+                            k.clone()
+                        } else {
+                            "<field>".to_string()
+                        }
+                    })
                     .collect();
                 problems.push(format!(
                     "sessionSettings has unknown field(s) {}; check the spelling (known: {})",

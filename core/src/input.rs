@@ -35,6 +35,36 @@ pub fn decode_input_json<T: DeserializeOwned>(root: &str, json: &str) -> Result<
     decode_input(root, &value)
 }
 
+/// Whether a caller's key may be quoted in an error: a short identifier with few digits, as
+/// every field name of the models is. A token or key pasted where a field name belongs
+/// never is, so it is shown as `<field>` instead.
+pub fn is_showable_field_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        && name.bytes().filter(u8::is_ascii_digit).count() <= 3
+}
+
+/// What serde expected, in JSON's words (`an integer`, `an object`) rather than Rust's.
+fn expected_in_json(exp: &dyn Expected) -> String {
+    let text = exp.to_string();
+    match text.as_str() {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" => {
+            "an integer".to_string()
+        }
+        "f32" | "f64" => "a number".to_string(),
+        "a sequence" => "a list".to_string(),
+        "a map" => "an object".to_string(),
+        t if t.starts_with("struct ") || t.starts_with("a map") => "an object".to_string(),
+        t if t.starts_with("a sequence") => "a list".to_string(),
+        _ => text,
+    }
+}
+
 /// What was wrong with the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -84,7 +114,11 @@ impl InputError {
                 Segment::Index(i) => path.push_str(&format!("[{i}]")),
                 Segment::Key(k) => {
                     path.push('.');
-                    path.extend(k.chars().take(64));
+                    path.push_str(if is_showable_field_name(k) {
+                        k
+                    } else {
+                        "<field>"
+                    });
                 }
             }
         }
@@ -136,19 +170,30 @@ impl de::Error for InputError {
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
         InputError::new(
             Kind::WrongType,
-            format!("expected {exp}, got {}", kind_of(&unexp)),
+            format!(
+                "expected {}, got {}",
+                expected_in_json(exp),
+                kind_of(&unexp)
+            ),
         )
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
         InputError::new(
             Kind::Invalid,
-            format!("expected {exp}, got another {}", kind_of(&unexp)),
+            format!(
+                "expected {}, got another {}",
+                expected_in_json(exp),
+                kind_of(&unexp)
+            ),
         )
     }
 
     fn invalid_length(len: usize, exp: &dyn Expected) -> Self {
-        InputError::new(Kind::Invalid, format!("{len} items, expected {exp}"))
+        InputError::new(
+            Kind::Invalid,
+            format!("{len} items, expected {}", expected_in_json(exp)),
+        )
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -204,6 +249,23 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
         v.visit_newtype_struct(self)
     }
 
+    /// A model is read from an object only: serde's derived visitors would also take a
+    /// list, field by field in declaration order, which no caller means.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, InputError> {
+        match self.0 {
+            Value::Object(map) => v.visit_map(Fields {
+                iter: map.iter(),
+                pending: None,
+            }),
+            other => Err(de::Error::invalid_type(unexpected(other), &"an object")),
+        }
+    }
+
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -218,7 +280,7 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
         ignored_any
     }
 }
@@ -364,6 +426,72 @@ mod tests {
         }
         let e = tokens(json!([{"appId": "a", "refreshToken": 12345678}])).unwrap_err();
         assert!(!e.message().contains("12345678"), "{}", e.message());
+    }
+
+    #[test]
+    fn a_list_is_never_read_as_a_model() {
+        let e = tokens(json!([["slack", "T2a", "tok-secret"]])).unwrap_err();
+        assert!(
+            e.is_type_error()
+                && e.message()
+                    .contains("tokens[0] has the wrong type: expected an object, got a list"),
+            "{}",
+            e.message()
+        );
+        let e = decode_input::<NewDcrTemplate>("template", &json!(["n"])).unwrap_err();
+        assert!(e.is_type_error(), "{}", e.message());
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_field_name_is_never_quoted() {
+        let e = tokens(json!([{"appId": "a", "ghp_9f8e7d6c5b4a39281706": 1}])).unwrap_err();
+        assert!(
+            e.message()
+                .contains("tokens[0].<field> is not a known field"),
+            "{}",
+            e.message()
+        );
+        assert!(!e.message().contains("ghp_"), "{}", e.message());
+        let e = tokens(json!([{"appId": "a", "accessTokn": "x"}])).unwrap_err();
+        assert!(
+            e.message()
+                .contains("tokens[0].accessTokn is not a known field"),
+            "{}",
+            e.message()
+        );
+        for name in [
+            "appId",
+            "refresh_token",
+            "loginPageURL",
+            "forceAddAllAuthorizationInfo",
+        ] {
+            assert!(is_showable_field_name(name), "{name}");
+        }
+        for name in ["", "sk-live-1", "ey.J", "a1b2c3d4", &"x".repeat(41), "Zoë"] {
+            assert!(!is_showable_field_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn expectations_are_in_json_words() {
+        let e = tokens(json!([{"appId": "a", "accessTokenExpiry": "soon"}])).unwrap_err();
+        assert!(
+            e.message().contains("expected an integer, got a string"),
+            "{}",
+            e.message()
+        );
+        let e = tokens(json!(["x"])).unwrap_err();
+        assert!(
+            e.message().contains("expected an object, got a string"),
+            "{}",
+            e.message()
+        );
+        let e = tokens(json!({})).unwrap_err();
+        assert!(
+            e.message().contains("expected a list, got an object"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

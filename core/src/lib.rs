@@ -49,7 +49,7 @@ pub use dcr_templates::{
     SESSION_SETTINGS_FIELDS,
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
-pub use input::{decode_input, decode_input_json};
+pub use input::{decode_input, decode_input_json, is_showable_field_name};
 pub use secret::Secret;
 pub use send_state::SendState;
 pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS};

@@ -121,6 +121,18 @@ impl TenantToken {
 /// careless call (a whole table passed by mistake) from building a huge body in memory.
 pub const MAX_BATCH_TOKENS: usize = 100_000;
 
+/// Checks the length of a batch against [`MAX_BATCH_TOKENS`]. Bindings call it before they
+/// read a caller's list item by item, so a huge list is refused at once.
+pub fn check_batch_len(len: usize) -> Result<()> {
+    if len > MAX_BATCH_TOKENS {
+        return Err(Error::invalid_argument(format!(
+            "the token list has {len} tokens, more than the {MAX_BATCH_TOKENS} one batch accepts: \
+             split it into several batches (each one is all-or-nothing on its own); nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a whole batch and reports every invalid item, with its index, in one error.
 pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
     if tokens.is_empty() {
@@ -128,13 +140,7 @@ pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
             "the token list is empty: pass at least one token",
         ));
     }
-    if tokens.len() > MAX_BATCH_TOKENS {
-        return Err(Error::invalid_argument(format!(
-            "the token list has {} tokens, more than the {MAX_BATCH_TOKENS} one batch accepts: \
-             split it into several batches (each one is all-or-nothing on its own); nothing was sent",
-            tokens.len()
-        )));
-    }
+    check_batch_len(tokens.len())?;
     let problems: Vec<String> = tokens
         .iter()
         .enumerate()
