@@ -32,8 +32,8 @@ impl Shared {
         project_id: Option<&Bound<'_, PyAny>>,
         management_key: Option<&Bound<'_, PyAny>>,
         base_url: Option<&Bound<'_, PyAny>>,
-        timeout: f64,
-        max_retries: i64,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
         max_connections: Option<i64>,
     ) -> PyResult<Shared> {
         let mut b = Client::builder().binding("python");
@@ -48,13 +48,20 @@ impl Shared {
         if let Some(u) = config_str(base_url, "base_url")? {
             b = b.base_url(u);
         }
-        let Ok(max_retries) = u32::try_from(max_retries) else {
-            return Err(raise(
-                py,
-                ErrorCode::Config,
-                "max_retries must be 0 or more",
-            ));
-        };
+        // Unset options keep the core's defaults (timeout 60 s, 2 retries, 64 connections).
+        if let Some(secs) = timeout {
+            b = b.timeout_secs(secs);
+        }
+        if let Some(n) = max_retries {
+            let Ok(n) = u32::try_from(n) else {
+                return Err(raise(
+                    py,
+                    ErrorCode::Config,
+                    "max_retries must be 0 or more",
+                ));
+            };
+            b = b.max_retries(n);
+        }
         if let Some(n) = max_connections {
             // The core checks the range (0 is refused); a negative value never reaches it.
             let Ok(n) = usize::try_from(n) else {
@@ -66,11 +73,7 @@ impl Shared {
             };
             b = b.max_connections(n);
         }
-        let client = b
-            .timeout_secs(timeout)
-            .max_retries(max_retries)
-            .build()
-            .map_err(|e| to_pyerr(py, &e))?;
+        let client = b.build().map_err(|e| to_pyerr(py, &e))?;
         Ok(Shared {
             client: RwLock::new(Some(client)),
         })
@@ -286,15 +289,15 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=60.0, max_retries=2, max_connections=None))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, max_retries=None, max_connections=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
                 project_id: Option<&Bound<'_, PyAny>>,
                 management_key: Option<&Bound<'_, PyAny>>,
                 base_url: Option<&Bound<'_, PyAny>>,
-                timeout: f64,
-                max_retries: i64,
+                timeout: Option<f64>,
+                max_retries: Option<i64>,
                 max_connections: Option<i64>,
             ) -> PyResult<Self> {
                 let shared = Shared::build(
@@ -348,8 +351,10 @@ client_class! {
     /// released, so other Python threads keep running).
     ///
     /// Unset `project_id`, `management_key` and `base_url` fall back to the environment
-    /// variables `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`.
-    /// Construction does no I/O. Thread-safe; usable as a context manager.
+    /// variables `DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY` and `DESCOPE_BASE_URI`;
+    /// unset `timeout` (seconds per attempt), `max_retries` and `max_connections` keep the
+    /// core's defaults (60, 2, 64). Construction does no I/O. Thread-safe; usable as a
+    /// context manager.
     "Client": PyClient;
 
     /// Rotates an access key: returns the key and its new secret (shown only once); the

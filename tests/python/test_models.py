@@ -257,3 +257,12 @@ def test_env_fallback(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
         dm.Client(management_key="wrong").rotate_access_key("K2active")
     headers = emu.journal("/v1/mgmt/accesskey/rotate")[0]["headers"]
     assert headers["x-descope-sdk-name"] == "descope-mgmt-python"
+
+
+def test_unset_client_options_keep_the_core_defaults(emu: Emulator) -> None:
+    c = dm.Client(**emu.client_kwargs())
+    assert (c.timeout, c.max_retries) == (60.0, 2)
+    c = dm.Client(**emu.client_kwargs(), timeout=None, max_retries=None, max_connections=None)
+    assert (c.timeout, c.max_retries) == (60.0, 2)
+    c = dm.AsyncClient(**emu.client_kwargs(), timeout=2.5, max_retries=0)
+    assert (c.timeout, c.max_retries) == (2.5, 0)

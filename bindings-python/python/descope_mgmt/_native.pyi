@@ -218,7 +218,11 @@ class DcrTemplate(_Model):
 
 @type_check_only
 class _ClientBase:
-    """What :class:`Client` and :class:`AsyncClient` share (no such class exists at runtime)."""
+    """What :class:`Client` and :class:`AsyncClient` share (no such class exists at runtime).
+
+    ``timeout`` is seconds per attempt; ``None`` (unset) keeps the core's defaults:
+    timeout 60, max_retries 2, max_connections 64.
+    """
 
     def __new__(
         cls,
@@ -226,8 +230,8 @@ class _ClientBase:
         management_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 2,
+        timeout: float | None = None,
+        max_retries: int | None = None,
         max_connections: int | None = None,
     ) -> Self: ...
     def close(self) -> None: ...
