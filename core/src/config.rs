@@ -53,8 +53,10 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     timeout_secs: Option<f64>,
     connect_timeout: Option<Duration>,
+    connect_timeout_secs: Option<f64>,
     max_retries: Option<u32>,
     max_retry_wait: Option<Duration>,
+    max_retry_wait_secs: Option<f64>,
     license_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     max_connections: Option<usize>,
@@ -102,6 +104,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets the connect timeout in (fractional) seconds, as bindings receive it; checked
+    /// like [`ClientBuilder::timeout_secs`].
+    pub fn connect_timeout_secs(mut self, secs: f64) -> Self {
+        self.connect_timeout_secs = Some(secs);
+        self
+    }
+
     /// Sets how many times a request that certainly was not applied is retried (default 2).
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = Some(retries);
@@ -111,6 +120,14 @@ impl ClientBuilder {
     /// Sets the longest `Retry-After` that is waited on automatically (default 10 s).
     pub fn max_retry_wait(mut self, wait: Duration) -> Self {
         self.max_retry_wait = Some(wait);
+        self
+    }
+
+    /// Sets the longest `Retry-After` waited on automatically in (fractional) seconds, as
+    /// bindings receive it: 0 never waits; a negative, non-finite or over-24-hours value is
+    /// a `CONFIG` error from [`ClientBuilder::build`].
+    pub fn max_retry_wait_secs(mut self, secs: f64) -> Self {
+        self.max_retry_wait_secs = Some(secs);
         self
     }
 
@@ -224,10 +241,11 @@ impl ClientBuilder {
         }
         // The connect timeout stays below the total one, so a connection that never
         // completes is reported as a connect failure (nothing sent), never as a lost answer.
-        let connect_timeout = self
-            .connect_timeout
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-            .min(timeout.mul_f64(0.8));
+        let connect_timeout = match self.connect_timeout_secs {
+            Some(secs) => checked_secs("the connect timeout", secs)?,
+            None => self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        }
+        .min(timeout.mul_f64(0.8));
         if connect_timeout.is_zero() {
             return Err(Error::config(
                 "the connect timeout must be greater than zero",
@@ -258,7 +276,11 @@ impl ClientBuilder {
             timeout,
             connect_timeout,
             max_retries,
-            max_retry_wait: self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
+            max_retry_wait: match self.max_retry_wait_secs {
+                Some(0.0) => Duration::ZERO,
+                Some(secs) => checked_secs("the longest retry wait", secs)?,
+                None => self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
+            },
             license_timeout: self
                 .license_timeout
                 .unwrap_or(DEFAULT_LICENSE_TIMEOUT)
@@ -601,6 +623,23 @@ mod tests {
             .timeout(Duration::from_secs(u64::MAX))
             .resolve(&none)
             .unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Config);
+        let c = b()
+            .connect_timeout_secs(0.25)
+            .max_retry_wait_secs(0.0)
+            .resolve(&none)
+            .unwrap();
+        assert_eq!(c.connect_timeout, Duration::from_millis(250));
+        assert_eq!(c.max_retry_wait, Duration::ZERO);
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e30] {
+            for e in [
+                b().connect_timeout_secs(bad).resolve(&none),
+                b().max_retry_wait_secs(bad).resolve(&none),
+            ] {
+                assert_eq!(e.unwrap_err().code(), crate::ErrorCode::Config, "{bad}");
+            }
+        }
+        let e = b().connect_timeout_secs(0.0).resolve(&none).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::Config);
     }
 
