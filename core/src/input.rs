@@ -467,7 +467,19 @@ mod tests {
         ] {
             assert!(is_showable_field_name(name), "{name}");
         }
-        for name in ["", "sk-live-1", "ey.J", "a1b2c3d4", &"x".repeat(41), "Zoë"] {
+        for name in [
+            "",
+            "sk-live-1",
+            "ey.J",
+            "a1b2c3d4",
+            &"x".repeat(41),
+            "Zoë",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "ya29.a0AfH6SMB",
+            "a b",
+            "1abc",
+            "tok1234",
+        ] {
             assert!(!is_showable_field_name(name), "{name}");
         }
     }

@@ -52,4 +52,6 @@ pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use input::{decode_input, decode_input_json, is_showable_field_name};
 pub use secret::Secret;
 pub use send_state::SendState;
-pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS};
+pub use tenant_tokens::{
+    check_batch_len, validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS,
+};
