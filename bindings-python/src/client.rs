@@ -15,6 +15,7 @@ use pyo3::types::{PyDict, PyString};
 use crate::asyncio_bridge::{AsyncCall, OnCancel};
 use crate::convert::{config_str, decode, keyword_args};
 use crate::errors::{raise, to_pyerr};
+use crate::model_class::struct_fields;
 use crate::models::{refuse_unknown_settings, PyDcrTemplate, PyRotatedAccessKey, TokenList};
 
 /// How often a blocking call wakes up to let Python handle signals (Ctrl-C).
@@ -133,7 +134,8 @@ fn new_template<'py>(
     name: &Bound<'py, PyAny>,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<NewDcrTemplate> {
-    let args = keyword_args(py, &[("name", name)], options)?;
+    let known = struct_fields::<NewDcrTemplate>();
+    let args = keyword_args(py, "create_dcr_template", known, &[("name", name)], options)?;
     let template: NewDcrTemplate = decode(&args, "template")?;
     if let Some(s) = &template.session_settings {
         refuse_unknown_settings(py, s, "template.session_settings")?;

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
 use crate::errors::to_pyerr;
-use crate::model_class::Wire;
+use crate::model_class::{camel_to_snake, Wire};
 use crate::models::{PySessionSettings, PyTenantToken};
 
 /// Converts a JSON value to plain Python objects (dict, list, str, int, float, bool, None).
@@ -133,8 +133,12 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
 }
 
 /// Keyword arguments as one dict to decode: the named ones first, then `rest` (`**kwargs`).
+/// A keyword that is none of the model's wire names in `known` (or their `snake_case`) is
+/// a `TypeError`, as Python raises for any unexpected keyword of `function`.
 pub fn keyword_args<'py>(
     py: Python<'py>,
+    function: &str,
+    known: &[&str],
     first: &[(&str, &Bound<'py, PyAny>)],
     rest: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -143,7 +147,21 @@ pub fn keyword_args<'py>(
         args.set_item(name, value)?;
     }
     if let Some(rest) = rest {
-        args.update(rest.as_mapping())?;
+        for (key, value) in rest.iter() {
+            let name = key.cast::<PyString>()?.to_cow().map_err(|_| {
+                PyTypeError::new_err(format!("a keyword of {function}() is not valid Unicode"))
+            })?;
+            if !known
+                .iter()
+                .any(|f| *f == name || camel_to_snake(f) == name)
+            {
+                let shown: String = name.chars().take(64).collect();
+                return Err(PyTypeError::new_err(format!(
+                    "{function}() got an unexpected keyword argument '{shown}'; nothing was sent"
+                )));
+            }
+            args.set_item(key, value)?;
+        }
     }
     Ok(args)
 }

@@ -184,7 +184,9 @@ model_class! {
         tenant_id: &Bound<'py, PyAny>,
         fields: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Self> {
-        let args = keyword_args(py, &[("app_id", app_id), ("tenant_id", tenant_id)], fields)?;
+        let first = [("app_id", app_id), ("tenant_id", tenant_id)];
+        let known = struct_fields::<TenantToken>();
+        let args = keyword_args(py, "TenantToken", known, &first, fields)?;
         decode(&args, "TenantToken").map(Self)
     }
 }
@@ -275,7 +277,7 @@ model_class! {
     #[new]
     #[pyo3(signature = (**fields))]
     fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let args = keyword_args(py, &[], fields)?;
+        let args = keyword_args(py, "SessionSettings", &SESSION_SETTINGS_FIELDS, &[], fields)?;
         decode_settings(&args, "SessionSettings").map(Self)
     }
 }

@@ -183,10 +183,17 @@ def test_keywords_are_the_core_fields_in_either_spelling(emu: Emulator) -> None:
     b = dm.TenantToken("a", "T", refreshToken="r", accessTokenExpiry=5)  # type: ignore[call-arg]
     assert a == b and a.access_token_expiry == 5
     assert dm.SessionSettings(refresh_token_expiration=3) == dm.SessionSettings(refreshTokenExpiration=3)  # type: ignore[call-arg]
-    with pytest.raises(dm.InvalidArgumentError) as info:
+    t = dm.Client(**emu.client_kwargs()).create_dcr_template("kw", loginPageURL="https://x/l")  # type: ignore[call-arg]
+    assert t.login_page_url == "https://x/l"
+    # A misspelled keyword is a TypeError, as for any Python function; a misspelled dict
+    # key is an InvalidArgumentError (see above).
+    with pytest.raises(TypeError) as info:
         dm.TenantToken("a", "T", refresh_tokn=SECRET)  # type: ignore[call-arg]
-    assert_names_path_without_value(info.value, "TenantToken.refresh_tokn")
-    with pytest.raises(dm.InvalidArgumentError) as info:
-        dm.Client(**emu.client_kwargs()).create_dcr_template("n", login_page_ur="https://x")  # type: ignore[call-arg]
-    assert_names_path_without_value(info.value, "template.login_page_ur")
-    assert sent(emu) == 0
+    assert_names_path_without_value(info.value, "unexpected keyword argument 'refresh_tokn'")
+    with pytest.raises(TypeError) as info:
+        dm.SessionSettings(enabld=True)  # type: ignore[call-arg]
+    assert_names_path_without_value(info.value, "'enabld'")
+    with pytest.raises(TypeError) as info:
+        dm.Client(**emu.client_kwargs()).create_dcr_template("n", login_page_ur=SECRET)  # type: ignore[call-arg]
+    assert_names_path_without_value(info.value, "create_dcr_template() got an unexpected keyword argument 'login_page_ur'")
+    assert sent(emu) == 1
