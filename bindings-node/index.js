@@ -72,7 +72,7 @@ const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((c) =
  */
 class DescopeError extends Error {
   /**
-   * @param {object} fields `{ code, message, status, errorCode, description, errorMessage, retryAfter, failures }`
+   * @param {object} fields `{ code, message, status, descopeCode, description, serverMessage, retryAfterMs, failures }`
    */
   constructor(fields) {
     const f = fields || {}
@@ -82,14 +82,14 @@ class DescopeError extends Error {
     this.code = f.code
     /** @type {number | null} */
     this.status = f.status ?? null
-    /** @type {string | null} */
-    this.errorCode = f.errorCode ?? null
+    /** @type {string | null} Descope's own `errorCode`, e.g. "E011002" */
+    this.descopeCode = f.descopeCode ?? null
     /** @type {string | null} */
     this.description = f.description ?? null
-    /** @type {string | null} */
-    this.errorMessage = f.errorMessage ?? null
-    /** @type {number | null} seconds */
-    this.retryAfter = f.retryAfter ?? null
+    /** @type {string | null} Descope's `errorMessage` */
+    this.serverMessage = f.serverMessage ?? null
+    /** @type {number | null} milliseconds */
+    this.retryAfterMs = f.retryAfterMs ?? null
     /** @type {Array<{appId: string, tenantId: string, errorCode: string, reason: string}>} */
     this.failures = Array.isArray(f.failures) ? f.failures : []
   }
@@ -97,6 +97,21 @@ class DescopeError extends Error {
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */
   get outcomeUnknown() {
     return this.code === 'OUTCOME_UNKNOWN'
+  }
+
+  /** @deprecated the former name of `descopeCode`. */
+  get errorCode() {
+    return this.descopeCode
+  }
+
+  /** @deprecated the former name of `serverMessage`. */
+  get errorMessage() {
+    return this.serverMessage
+  }
+
+  /** @deprecated seconds; use `retryAfterMs`. */
+  get retryAfter() {
+    return this.retryAfterMs === null ? null : this.retryAfterMs / 1000
   }
 }
 Object.defineProperty(DescopeError.prototype, 'name', {

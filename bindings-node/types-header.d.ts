@@ -11,8 +11,12 @@ export interface ClientOptions {
   baseUrl?: string
   /** Total time allowed for one attempt, in milliseconds (default 60000). */
   timeoutMs?: number
+  /** Time allowed to connect, in milliseconds (default 10000, kept below 80% of `timeoutMs`). */
+  connectTimeoutMs?: number
   /** Automatic retries of a request that certainly was not applied (default 2). */
   maxRetries?: number
+  /** The longest `Retry-After` of a 429 waited on automatically, in milliseconds (default 10000; 0 never waits). */
+  maxRetryWaitMs?: number
   /**
    * Requests this client runs at once (default 64, at most 4096), which bounds the
    * sockets it opens; further calls wait for a free slot instead of failing with `EMFILE`.
@@ -147,14 +151,20 @@ export declare class DescopeError extends Error {
   readonly code: ErrorCode
   /** The HTTP status, when the server answered. */
   readonly status: number | null
-  /** Descope's `errorCode` (e.g. `"E011002"`), when the body carried one. */
-  readonly errorCode: string | null
+  /** Descope's own `errorCode` (e.g. `"E011002"`), when the body carried one; `code` is this library's. */
+  readonly descopeCode: string | null
   /** Descope's `errorDescription`, or an excerpt of a non-JSON error body. */
   readonly description: string | null
   /** Descope's `errorMessage`, when the body carried one. */
-  readonly errorMessage: string | null
-  /** Seconds the server asked to wait (`Retry-After`), for `RATE_LIMITED`. */
-  readonly retryAfter: number | null
+  readonly serverMessage: string | null
+  /** Milliseconds the server asked to wait (`Retry-After`), for `RATE_LIMITED`. */
+  readonly retryAfterMs: number | null
+  /** @deprecated The former name of `descopeCode`. */
+  get errorCode(): string | null
+  /** @deprecated The former name of `serverMessage`. */
+  get errorMessage(): string | null
+  /** @deprecated Seconds; use `retryAfterMs`. */
+  get retryAfter(): number | null
   /** The per-item failures of a `BATCH_REJECTED` error; empty otherwise. */
   readonly failures: Array<BatchFailure>
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */

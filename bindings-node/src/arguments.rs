@@ -10,23 +10,25 @@
 //! into the wrong field must not end up in an error.
 
 use descope_mgmt::{
-    decode_input, Client, ClientBuilder, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS,
+    check_batch_len, decode_input, is_showable_field_name, Client, ClientBuilder, NewDcrTemplate,
+    TenantToken, MAX_BATCH_TOKENS,
 };
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
-use crate::errors::{config, descope_error, invalid_argument, type_error};
-use crate::js_reader::{looks_like_field_name, read_argument, Reader};
+use crate::errors::{config, descope_error, type_error};
+use crate::js_reader::{read_argument, Reader};
 
 /// The names `new Client(options)` accepts.
-const CLIENT_OPTIONS: [&str; 6] = [
+const CLIENT_OPTIONS: [&str; 8] = [
     "projectId",
     "managementKey",
     "baseUrl",
     "timeoutMs",
+    "connectTimeoutMs",
     "maxRetries",
+    "maxRetryWaitMs",
     "maxConnections",
 ];
 
@@ -38,7 +40,9 @@ pub(crate) struct ClientOptions {
     management_key: Option<String>,
     base_url: Option<String>,
     timeout_ms: Option<f64>,
+    connect_timeout_ms: Option<f64>,
     max_retries: Option<f64>,
+    max_retry_wait_ms: Option<f64>,
     max_connections: Option<f64>,
 }
 
@@ -74,7 +78,7 @@ fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
     let entries = reader.own_entries(value.raw())?;
     for (name, _) in &entries {
         if !CLIENT_OPTIONS.contains(&name.as_str()) {
-            let shown = if looks_like_field_name(name) {
+            let shown = if is_showable_field_name(name) {
                 format!("`{name}`")
             } else {
                 "(name not shown)".to_owned()
@@ -92,7 +96,9 @@ fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
             "managementKey" => o.management_key = string_option(&reader, v, &name)?,
             "baseUrl" => o.base_url = string_option(&reader, v, &name)?,
             "timeoutMs" => o.timeout_ms = number_option(&reader, v, &name)?,
+            "connectTimeoutMs" => o.connect_timeout_ms = number_option(&reader, v, &name)?,
             "maxRetries" => o.max_retries = number_option(&reader, v, &name)?,
+            "maxRetryWaitMs" => o.max_retry_wait_ms = number_option(&reader, v, &name)?,
             _ => o.max_connections = number_option(&reader, v, &name)?,
         }
     }
@@ -149,6 +155,12 @@ fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBui
     if let Some(ms) = o.timeout_ms {
         builder = builder.timeout_secs(ms / 1000.0);
     }
+    if let Some(ms) = o.connect_timeout_ms {
+        builder = builder.connect_timeout_secs(ms / 1000.0);
+    }
+    if let Some(ms) = o.max_retry_wait_ms {
+        builder = builder.max_retry_wait_secs(ms / 1000.0);
+    }
     if let Some(n) = o.max_retries {
         // The core takes a u32; only what cannot be one is refused here. Larger whole
         // numbers saturate, and the core refuses them.
@@ -168,29 +180,9 @@ fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBui
 }
 
 /// Decodes argument `root` with the core's input decoder; a wrong type is a `TypeError`.
-/// `models` picks the values that must be objects (see [`refuse_list`]).
-fn decode<T: DeserializeOwned>(
-    root: &str,
-    argument: Option<Unknown<'_>>,
-    models: fn(&Value) -> Vec<(String, &Value)>,
-) -> napi::Result<T> {
+fn decode<T: DeserializeOwned>(root: &str, argument: Option<Unknown<'_>>) -> napi::Result<T> {
     let value = read_argument(argument, root)?;
-    for (path, model) in models(&value) {
-        refuse_list(&path, model)?;
-    }
     decode_input(root, &value).map_err(|e| descope_error(&e))
-}
-
-/// STOPGAP until the core's decoder (`core/src/input.rs`) refuses a list where a model is
-/// expected: serde decodes a struct from a list field by field, in declaration order, so
-/// `[["slack", "T2a", "token"]]` would be a token. Remove with the core fix.
-fn refuse_list(path: &str, value: &Value) -> napi::Result<()> {
-    if value.is_array() {
-        return Err(type_error(format!(
-            "{path} has the wrong type: expected an object, got a list; nothing was sent"
-        )));
-    }
-    Ok(())
 }
 
 /// The `tokens` argument of `batchUploadTenantTokens`. An array longer than the core's
@@ -200,28 +192,11 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
         let reader = Reader::new(array.value().env);
         let raw = array.raw();
         if reader.type_of(raw)? == sys::ValueType::napi_object && reader.is_array(raw)? {
-            check_batch_size(reader.array_length(raw)? as usize)?;
+            // Before any item is read: a length of `1e9` must not be read item by item.
+            check_batch_len(reader.array_length(raw)? as usize).map_err(|e| descope_error(&e))?;
         }
     }
-    decode("tokens", tokens, |v| {
-        let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (format!("tokens[{i}]"), item))
-            .collect()
-    })
-}
-
-/// Refuses a batch longer than the core's [`MAX_BATCH_TOKENS`] (the core refuses it too,
-/// but only after it was read: a length of `1e9` must not be read item by item).
-fn check_batch_size(len: usize) -> napi::Result<()> {
-    if len > MAX_BATCH_TOKENS {
-        return Err(invalid_argument(format!(
-            "tokens: {len} tokens is more than the {MAX_BATCH_TOKENS} one call accepts; split them into several batches; nothing was sent"
-        )));
-    }
-    Ok(())
+    decode("tokens", tokens)
 }
 
 /// `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`) decoded
@@ -258,12 +233,12 @@ pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
 
 /// The `template` argument of `createDcrTemplate`.
 pub(crate) fn new_dcr_template_js(template: Option<Unknown<'_>>) -> napi::Result<NewDcrTemplate> {
-    decode("template", template, |v| vec![("template".to_owned(), v)])
+    decode("template", template)
 }
 
 /// The `id` argument of `rotateAccessKey`: a string (the core checks its value).
 pub(crate) fn access_key_id_js(id: Option<Unknown<'_>>) -> napi::Result<String> {
-    decode("id", id, |_| Vec::new())
+    decode("id", id)
 }
 
 /// The JavaScript-facing name of a napi value type, for error messages.
@@ -442,11 +417,14 @@ mod tests {
     #[test]
     fn defaults_in_the_dts_are_the_cores() {
         use descope_mgmt::config::{
-            DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_CONNECTIONS,
+            DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES,
+            DEFAULT_MAX_RETRY_WAIT, DEFAULT_TIMEOUT, MAX_CONNECTIONS,
         };
         let options = dts_interface("ClientOptions");
         for doc in [
             format!("(default {})", DEFAULT_TIMEOUT.as_millis()),
+            format!("(default {}, kept below", DEFAULT_CONNECT_TIMEOUT.as_millis()),
+            format!("(default {}; 0 never waits)", DEFAULT_MAX_RETRY_WAIT.as_millis()),
             format!("(default {DEFAULT_MAX_RETRIES})"),
             format!("(default {DEFAULT_MAX_CONNECTIONS}, at most {MAX_CONNECTIONS})"),
         ] {

@@ -30,10 +30,10 @@ pub(crate) fn descope_error(error: &Error) -> napi::Error {
         "code": error.code().as_str(),
         "message": error.message(),
         "status": error.status(),
-        "errorCode": error.error_code(),
+        "descopeCode": error.descope_code(),
         "description": error.description(),
-        "errorMessage": error.server_message(),
-        "retryAfter": error.retry_after().map(|d| d.as_secs_f64()),
+        "serverMessage": error.server_message(),
+        "retryAfterMs": error.retry_after().map(|d| d.as_millis() as u64),
         "failures": error.failures(),
     });
     napi::Error::new(Status::GenericFailure, format!("{ERROR_PREFIX}{payload}"))

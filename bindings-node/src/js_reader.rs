@@ -354,7 +354,7 @@ impl Reader {
     }
 
     /// Reads an object's own enumerable fields; a key that does not look like a field name
-    /// is read as `<field>` (see [`looks_like_field_name`]).
+    /// is read as `<field>` (see [`descope_mgmt::is_showable_field_name`]).
     fn object(
         &mut self,
         object: sys::napi_value,
@@ -363,7 +363,7 @@ impl Reader {
     ) -> napi::Result<Map<String, Value>> {
         let mut map = Map::new();
         for (name, value) in self.own_entries(object)? {
-            let name = if looks_like_field_name(&name) {
+            let name = if descope_mgmt::is_showable_field_name(&name) {
                 name
             } else {
                 "<field>".to_owned()
@@ -407,49 +407,10 @@ fn json_number(f: f64) -> Option<Number> {
     Number::from_f64(f)
 }
 
-/// Whether `name` can be shown in an error: a short identifier with few digits, as every
-/// field name of the models is (a token or key never is).
-pub(crate) fn looks_like_field_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.len() <= 40
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
-        && name.bytes().filter(u8::is_ascii_digit).count() <= 3
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{json_number, looks_like_field_name};
+    use super::json_number;
     use serde_json::json;
-
-    #[test]
-    fn only_field_like_names_are_shown() {
-        for name in [
-            "refreshTokenExpirationX",
-            "tenantName",
-            "refresh_token",
-            "self",
-            "scope2",
-        ] {
-            assert!(looks_like_field_name(name), "{name}");
-        }
-        for name in [
-            "",
-            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
-            "ya29.a0AfH6SMB",
-            "sk-secret",
-            "a b",
-            "1abc",
-            "tok1234",
-            "x\u{FFFD}",
-        ] {
-            assert!(!looks_like_field_name(name), "{name}");
-        }
-    }
 
     #[test]
     fn whole_numbers_become_integers_as_json_text_would_carry_them() {

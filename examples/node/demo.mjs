@@ -50,5 +50,5 @@ try {
   await client.rotateAccessKey('K2doesnotexist')
 } catch (err) {
   if (!(err instanceof DescopeError)) throw err
-  console.log(`expected failure: ${err.message} (HTTP ${err.status}, ${err.errorCode})`)
+  console.log(`expected failure: ${err.message} (HTTP ${err.status}, ${err.descopeCode})`)
 }

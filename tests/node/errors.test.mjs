@@ -57,10 +57,15 @@ test('a server error rejects with a DescopeError carrying every attribute', asyn
   assert.equal(err.code, 'UNAUTHORIZED')
   assert.equal(err.code, ErrorCode.UNAUTHORIZED)
   assert.equal(err.status, 401)
-  assert.equal(err.errorCode, 'E011003')
+  assert.equal(err.descopeCode, 'E011003')
   assert.equal(typeof err.description, 'string')
-  assert.equal(typeof err.errorMessage, 'string')
+  assert.equal(typeof err.serverMessage, 'string')
+  assert.equal(err.retryAfterMs, null)
+  // The former names still read the same values (deprecated getters, not own properties).
+  assert.equal(err.errorCode, 'E011003')
+  assert.equal(err.errorMessage, err.serverMessage)
   assert.equal(err.retryAfter, null)
+  assert.ok(!Object.keys(err).includes('errorCode'))
   assert.deepEqual(err.failures, [])
   assert.equal(err.outcomeUnknown, false)
   assert.match(err.message, /^UNAUTHORIZED: \S/, 'the message starts with the code, like Rust and Python')
@@ -70,13 +75,14 @@ test('a server error rejects with a DescopeError carrying every attribute', asyn
   assert.match(err.stack, /errors\.test\.mjs/)
 })
 
-test('RATE_LIMITED carries retryAfter in seconds', async () => {
+test('RATE_LIMITED carries retryAfterMs in milliseconds', async () => {
   await emu.faults([{ method: 'POST', path: ROTATE, status: 429, headers: { 'Retry-After': '120' } }])
   const err = await new Client(emu.options()).rotateAccessKey('K2active').catch((e) => e)
   assert.ok(err instanceof DescopeError)
   assert.equal(err.code, 'RATE_LIMITED')
   assert.equal(err.status, 429)
-  assert.equal(err.retryAfter, 120)
+  assert.equal(err.retryAfterMs, 120000)
+  assert.equal(err.retryAfter, 120, 'the deprecated retryAfter is in seconds')
   assert.match(err.message, /^RATE_LIMITED: /)
 })
 

@@ -61,7 +61,7 @@ function renderings(err) {
   return {
     message: String(err.message),
     description: String(err.description),
-    errorMessage: String(err.errorMessage),
+    serverMessage: String(err.serverMessage),
     stack: String(err.stack),
     'String()': String(err),
     'util.inspect': util.inspect(err),
@@ -99,7 +99,7 @@ for (const answer of ['json', 'html']) {
       )
       assertNoSecret(err, call)
       // The server's own words are still there, minus the secrets.
-      const shown = `${err.message} ${err.description} ${err.errorMessage}`
+      const shown = `${err.message} ${err.description} ${err.serverMessage}`
       assert.ok(answer === 'json' ? /Request rejected|echo/.test(shown) : /Internal error/.test(shown), `${call}: the server's text was dropped`)
     }
     assert.ok(sawKey, 'the server never saw the key: nothing was reflected')

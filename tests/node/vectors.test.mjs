@@ -128,8 +128,8 @@ for (const file of files) {
         const e = expect.error
         assert.equal(error.code, e.code, error.message)
         if ('status' in e) assert.equal(error.status, e.status)
-        if ('errorCode' in e) assert.equal(error.errorCode, e.errorCode)
-        if ('retryAfter' in e) assert.equal(error.retryAfter, e.retryAfter)
+        if ('errorCode' in e) assert.equal(error.descopeCode, e.errorCode)
+        if ('retryAfter' in e) assert.equal(error.retryAfterMs, e.retryAfter === null ? null : e.retryAfter * 1000)
         if ('failuresCount' in e) assert.equal(error.failures.length, e.failuresCount)
       }
       assert.equal(await emu.requestCount('POST', PATHS[vector.call]), expect.requests, 'journaled requests')
