@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +20,12 @@ PATHS = {
     "batch_upload_tenant_tokens": "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload",
     "create_dcr_template": "/v1/mgmt/resource/dynamic-registration-template/create",
 }
-# Wire names of the create body -> keyword arguments of create_dcr_template.
-TEMPLATE_KWARGS = {
-    "description": "description",
-    "loginPageURL": "login_page_url",
-    "sessionSettings": "session_settings",
-    "skipConsentScreen": "skip_consent_screen",
-    "forceAddAllAuthorizationInfo": "force_add_all_authorization_info",
-    "tags": "tags",
-}
-TOKEN_SNAKE = {
-    "appId": "app_id",
-    "tenantId": "tenant_id",
-    "refreshToken": "refresh_token",
-    "accessToken": "access_token",
-    "accessTokenExpiry": "access_token_expiry",
-    "accessTokenType": "access_token_type",
-    "scopes": "scopes",
-    "externalIdentifier": "external_identifier",
-    "idToken": "id_token",
-    "grantedBy": "granted_by",
-}
+
+
+def snake(wire_name: str) -> str:
+    """The keyword for a wire name: `loginPageURL` -> `login_page_url` (the bindings accept
+    the core's snake_case aliases; no per-field table to keep in step)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z]+)", lambda m: "_" + m.group(1).lower(), wire_name)
 
 
 def _load() -> list[Any]:
@@ -92,7 +78,7 @@ def token_inputs(tokens: list[dict[str, Any]], as_objects: bool) -> list[Any]:
     out: list[Any] = []
     for t in tokens:
         if as_objects and "appId" in t and "tenantId" in t:
-            kw = {TOKEN_SNAKE[k]: v for k, v in t.items()}
+            kw = {snake(k): v for k, v in t.items()}
             out.append(dm.TenantToken(kw.pop("app_id"), kw.pop("tenant_id"), **kw))
         else:
             out.append(dict(t))
@@ -108,7 +94,7 @@ def call(client: Any, vector: dict[str, Any], as_objects: bool) -> Any:
     if name == "batch_upload_tenant_tokens":
         return client.batch_upload_tenant_tokens(token_inputs(args["tokens"], as_objects))
     template = dict(args["template"])
-    kwargs = {TEMPLATE_KWARGS[k]: v for k, v in template.items() if k != "name"}
+    kwargs = {snake(k): v for k, v in template.items() if k != "name"}
     # A vector without a name checks a missing required value. In Python the name is a
     # required argument (omitting it is a TypeError, checked below), so the vector passes
     # an empty name, which core's validation must refuse before sending.
