@@ -63,7 +63,7 @@ pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, root: &str) -> PyResu
 
 /// A core input error as a Python exception: `TypeError` for a wrong type, else the
 /// matching `descope_mgmt.errors` class.
-pub fn input_error(py: Python<'_>, e: &Error) -> PyErr {
+fn input_error(py: Python<'_>, e: &Error) -> PyErr {
     if e.is_type_error() {
         PyTypeError::new_err(e.message().to_owned())
     } else {
@@ -74,7 +74,7 @@ pub fn input_error(py: Python<'_>, e: &Error) -> PyErr {
 /// Converts Python data (dict with str keys, list, tuple, str, int, float, bool, None, and
 /// the input model objects) to JSON. `at` names the value in errors; values are never
 /// echoed.
-pub fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
+fn py_to_json(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
     }
