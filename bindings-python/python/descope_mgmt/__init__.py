@@ -5,8 +5,9 @@
 * :meth:`Client.create_dcr_template` -> :class:`DcrTemplate`
 
 :class:`AsyncClient` has the same methods as asyncio coroutines. Errors are subclasses of
-:class:`DescopeError` (see :mod:`descope_mgmt.errors`). Importing this package does no
-work: no network, no asyncio, no threads until the first call.
+:class:`DescopeError` (see :mod:`descope_mgmt.errors`); ``DescopeError.code`` is one of
+:data:`ERROR_CODES`, the core's list of stable codes. Importing this package does no work:
+no network, no asyncio, no threads until the first call.
 """
 
 from descope_mgmt._native import (
