@@ -188,15 +188,17 @@ fn check_error(status: descope_mgmt_status, err: *mut descope_mgmt_error, secret
         texts.push(text(descope_mgmt_error_failure_reason(err, i)));
     }
     descope_mgmt_error_free(err);
-    for t in &texts {
+    // Texts: 0 code, 1 message, 2 descope code, 3 description, 4 server message, then the
+    // failures' fields.
+    for (j, t) in texts.iter().enumerate() {
         assert!(
             !t.contains(MGMT_KEY),
-            "the management key is in a C error text"
+            "the management key is in text #{j} of a {status:?} error"
         );
         for (i, s) in secrets.iter().enumerate() {
             assert!(
                 !t.contains(s.as_str()),
-                "input value #{i} is in a C error text"
+                "input value #{i} is quoted in text #{j} of a {status:?} error"
             );
         }
     }

@@ -1,8 +1,8 @@
 //! Shared pieces of the fuzz targets: a loopback HTTP server whose answers the target
 //! chooses, and the secret-leak oracle.
 //!
-//! The server listens on 127.0.0.1 only. Every connection gets one answer per request from
-//! the current [`Responder`], and `GET /v1/mgmt/license` is answered 404 (the client then
+//! The server listens on 127.0.0.1 only. Every connection gets one answer from the current
+//! [`Responder`], and `GET /v1/mgmt/license` is answered 404 (the client then
 //! simply sends no license header). Well-formed answers carry `Connection: close`, and the
 //! server closes after each answer, so no state leaks from one input into the next.
 
@@ -18,6 +18,10 @@ pub const PROJECT_ID: &str = "P2fuzzproject";
 
 /// Chooses the raw bytes written back for a request (`path`, `body`).
 pub type Responder = Arc<dyn Fn(&str, &[u8]) -> Vec<u8> + Send + Sync>;
+
+/// Connections served at once (the clients of the targets use at most two: the license
+/// handshake's and the call's; a raw answer may leave one open until its client is dropped).
+const SERVER_THREADS: usize = 8;
 
 /// The loopback server.
 pub struct Canned {
@@ -35,11 +39,18 @@ impl Canned {
                 addr: listener.local_addr().unwrap(),
                 responder: Mutex::new(Arc::new(|_, _| Vec::new())),
             }));
-            std::thread::spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    std::thread::spawn(move || serve(canned, stream));
-                }
-            });
+            // A fixed set of threads that live as long as the process: a thread that exits
+            // while LeakSanitizer checks an input makes it report glibc's thread-exit
+            // bookkeeping as a leak, and spawning one per connection is slow under ASan.
+            let listener = Arc::new(listener);
+            for _ in 0..SERVER_THREADS {
+                let listener = listener.clone();
+                std::thread::spawn(move || loop {
+                    if let Ok((stream, _)) = listener.accept() {
+                        serve(canned, stream);
+                    }
+                });
+            }
             canned
         })
     }
