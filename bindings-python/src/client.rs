@@ -34,7 +34,9 @@ impl Shared {
         management_key: Option<&Bound<'_, PyAny>>,
         base_url: Option<&Bound<'_, PyAny>>,
         timeout: Option<f64>,
+        connect_timeout: Option<f64>,
         max_retries: Option<i64>,
+        max_retry_wait: Option<f64>,
         max_connections: Option<i64>,
     ) -> PyResult<Shared> {
         let mut b = Client::builder().binding("python");
@@ -52,6 +54,12 @@ impl Shared {
         // Unset options keep the core's defaults (timeout 60 s, 2 retries, 64 connections).
         if let Some(secs) = timeout {
             b = b.timeout_secs(secs);
+        }
+        if let Some(secs) = connect_timeout {
+            b = b.connect_timeout_secs(secs);
+        }
+        if let Some(secs) = max_retry_wait {
+            b = b.max_retry_wait_secs(secs);
         }
         if let Some(n) = max_retries {
             let Ok(n) = u32::try_from(n) else {
@@ -291,7 +299,7 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, max_retries=None, max_connections=None))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -299,7 +307,9 @@ macro_rules! client_class {
                 management_key: Option<&Bound<'_, PyAny>>,
                 base_url: Option<&Bound<'_, PyAny>>,
                 timeout: Option<f64>,
+                connect_timeout: Option<f64>,
                 max_retries: Option<i64>,
+                max_retry_wait: Option<f64>,
                 max_connections: Option<i64>,
             ) -> PyResult<Self> {
                 let shared = Shared::build(
@@ -308,7 +318,9 @@ macro_rules! client_class {
                     management_key,
                     base_url,
                     timeout,
+                    connect_timeout,
                     max_retries,
+                    max_retry_wait,
                     max_connections,
                 )?;
                 register_shutdown_hook(py)?;

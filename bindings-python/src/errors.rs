@@ -34,7 +34,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", e.code().as_str())?;
     kwargs.set_item("status", e.status())?;
-    kwargs.set_item("error_code", e.error_code())?;
+    kwargs.set_item("descope_code", e.descope_code())?;
     kwargs.set_item("description", e.description())?;
     kwargs.set_item("server_message", e.server_message())?;
     match e.code() {

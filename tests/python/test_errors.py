@@ -48,7 +48,7 @@ def test_every_error_pickles(code: str) -> None:
     err = cls(
         "something happened",
         status=418,
-        error_code="E000418",
+        descope_code="E000418",
         description="desc",
         server_message="srv",
         **extra,  # type: ignore[arg-type]
@@ -57,7 +57,7 @@ def test_every_error_pickles(code: str) -> None:
     assert type(again) is cls
     assert str(again) == str(err) == f"{code}: something happened"
     assert again.args == err.args
-    for attr in ("code", "message", "status", "error_code", "description", "server_message"):
+    for attr in ("code", "message", "status", "descope_code", "error_code", "description", "server_message"):
         assert getattr(again, attr) == getattr(err, attr)
     for attr in extra:
         assert getattr(again, attr) == getattr(err, attr)
@@ -69,9 +69,10 @@ def test_raised_errors_pickle_and_keep_attributes(emu: Emulator) -> None:
         with pytest.raises(dm.RateLimitError) as info:
             c.rotate_access_key("K2active")
     err = info.value
-    assert (err.code, err.status, err.error_code, err.retry_after) == ("RATE_LIMITED", 429, "E130429", 120.0)
+    assert (err.code, err.status, err.descope_code, err.retry_after) == ("RATE_LIMITED", 429, "E130429", 120.0)
+    assert err.error_code == err.descope_code, "the former name still reads Descope's code"
     again = pickle.loads(pickle.dumps(err))
-    assert (again.code, again.status, again.error_code, again.retry_after) == (
+    assert (again.code, again.status, again.descope_code, again.retry_after) == (
         "RATE_LIMITED",
         429,
         "E130429",
@@ -114,7 +115,7 @@ def test_error_mapping_by_status(emu: Emulator) -> None:
         with pytest.raises(cls) as info:
             c.rotate_access_key("K2active")
         assert info.value.status == status
-        assert info.value.error_code
+        assert info.value.descope_code
 
 
 def test_outcome_unknown_and_decode(emu: Emulator) -> None:
@@ -157,6 +158,14 @@ def test_config_errors() -> None:
             dm.Client("P2x", "K2x", timeout=bad)
     with pytest.raises(dm.ConfigError):
         dm.Client("P2x", "K2x", max_retries=1000)
+    for bad in (-1.0, float("nan"), float("inf"), 1e30):
+        with pytest.raises(dm.ConfigError, match="connect timeout"):
+            dm.Client("P2x", "K2x", connect_timeout=bad)
+        with pytest.raises(dm.ConfigError, match="retry wait"):
+            dm.Client("P2x", "K2x", max_retry_wait=bad)
+    with pytest.raises(dm.ConfigError):
+        dm.Client("P2x", "K2x", connect_timeout=0)
+    dm.Client("P2x", "K2x", connect_timeout=0.5, max_retry_wait=0).close()
     with pytest.raises(dm.ConfigError) as creds:
         dm.Client("P2x", "K2x", base_url="https://user:hunter2@auth.example.com")
     assert "hunter2" not in str(creds.value)

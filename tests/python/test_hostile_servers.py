@@ -76,7 +76,7 @@ def _texts(e: BaseException) -> dict[str, str]:
     }
     for name, value in vars(e).items():
         out[f".{name}"] = repr(value)
-    for name in ("message", "description", "server_message", "error_message", "error_code"):
+    for name in ("message", "description", "server_message", "error_message", "descope_code", "error_code"):
         out[f".{name}"] = repr(getattr(e, name, None))
     return out
 

@@ -166,7 +166,7 @@ def test_vector(emu: Emulator, vector: dict[str, Any], mode: str) -> None:
         if "status" in want:
             assert error.status == want["status"]
         if "errorCode" in want:
-            assert error.error_code == want["errorCode"]
+            assert error.descope_code == want["errorCode"]
         if "retryAfter" in want:
             assert isinstance(error, dm.RateLimitError)
             assert error.retry_after == pytest.approx(want["retryAfter"])

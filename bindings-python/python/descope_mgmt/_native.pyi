@@ -220,8 +220,10 @@ class DcrTemplate(_Model):
 class _ClientBase:
     """What :class:`Client` and :class:`AsyncClient` share (no such class exists at runtime).
 
-    ``timeout`` is seconds per attempt; ``None`` (unset) keeps the core's defaults:
-    timeout 60, max_retries 2, max_connections 64.
+    Durations are seconds (floats): ``timeout`` per attempt, ``connect_timeout``, and
+    ``max_retry_wait``, the longest ``Retry-After`` waited on automatically (0 never waits).
+    ``None`` (unset) keeps the core's defaults: timeout 60, connect_timeout 10 (kept below
+    80% of the timeout), max_retries 2, max_retry_wait 10, max_connections 64.
     """
 
     def __new__(
@@ -231,7 +233,9 @@ class _ClientBase:
         *,
         base_url: str | None = None,
         timeout: float | None = None,
+        connect_timeout: float | None = None,
         max_retries: int | None = None,
+        max_retry_wait: float | None = None,
         max_connections: int | None = None,
     ) -> Self: ...
     def close(self) -> None: ...

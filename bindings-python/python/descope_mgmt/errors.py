@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
         code: str | None
         status: int | None
-        error_code: str | None
+        descope_code: str | None
         description: str | None
         server_message: str | None
 
@@ -134,8 +134,9 @@ class DescopeError(Exception):
     """What happened and what to do next."""
     status: int | None
     """The HTTP status, when the server answered."""
-    error_code: str | None
-    """Descope's ``errorCode`` (e.g. ``"E011002"``), when the body carried one."""
+    descope_code: str | None
+    """Descope's own ``errorCode`` (e.g. ``"E011002"``), when the body carried one; ``code`` is
+    this library's."""
     description: str | None
     """Descope's ``errorDescription``, or a sanitised excerpt of a non-JSON error body."""
     server_message: str | None
@@ -147,18 +148,24 @@ class DescopeError(Exception):
         *,
         code: str | None = None,
         status: int | None = None,
-        error_code: str | None = None,
+        descope_code: str | None = None,
         description: str | None = None,
         server_message: str | None = None,
+        error_code: str | None = None,
     ) -> None:
         code = code or type(self).CODE
         super().__init__(f"{code}: {message}" if code else message)
         self.code = code
         self.message = message
         self.status = status
-        self.error_code = error_code
+        self.descope_code = descope_code if descope_code is not None else error_code
         self.description = description
         self.server_message = server_message
+
+    @property
+    def error_code(self) -> str | None:
+        """Deprecated: the former name of :attr:`descope_code`."""
+        return self.descope_code
 
     def __reduce__(self) -> tuple[object, ...]:
         # Rebuild from the message, then restore every attribute: works for the
