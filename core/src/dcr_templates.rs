@@ -133,9 +133,7 @@ impl NewDcrTemplate {
                 })
                 .unwrap_or(false);
             if !ok {
-                problems.push(format!(
-                    "loginPageURL {url:?} must be an absolute http(s) URL"
-                ));
+                problems.push("loginPageURL must be an absolute http(s) URL".into());
             }
         }
         if let Some(s) = &self.session_settings {
@@ -185,7 +183,7 @@ impl NewDcrTemplate {
                 if let Some(u) = unit.as_deref().filter(|u| !u.is_empty()) {
                     if !EXPIRATION_UNITS.contains(&u) {
                         problems.push(format!(
-                            "sessionSettings.{field}Unit {u:?} must be one of minutes, hours, days, weeks"
+                            "sessionSettings.{field}Unit must be one of minutes, hours, days, weeks"
                         ));
                     }
                 }
@@ -348,7 +346,7 @@ mod tests {
             (NewDcrTemplate::new("  "), "name"),
             (
                 NewDcrTemplate {
-                    login_page_url: Some("/relative".into()),
+                    login_page_url: Some("/relative-pasted-secret".into()),
                     ..full()
                 },
                 "loginPageURL",
@@ -363,7 +361,7 @@ mod tests {
             (
                 NewDcrTemplate {
                     session_settings: Some(SessionSettings {
-                        session_token_expiration_unit: Some("years".into()),
+                        session_token_expiration_unit: Some("pasted-secret".into()),
                         ..Default::default()
                     }),
                     ..full()
@@ -395,6 +393,7 @@ mod tests {
             let e = t.validate().unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidArgument);
             assert!(e.message().contains(field), "{field}: {}", e.message());
+            assert!(!e.message().contains("pasted-secret"), "a value was quoted");
         }
     }
 
