@@ -423,8 +423,14 @@ mod tests {
         let options = dts_interface("ClientOptions");
         for doc in [
             format!("(default {})", DEFAULT_TIMEOUT.as_millis()),
-            format!("(default {}, kept below", DEFAULT_CONNECT_TIMEOUT.as_millis()),
-            format!("(default {}; 0 never waits)", DEFAULT_MAX_RETRY_WAIT.as_millis()),
+            format!(
+                "(default {}, kept below",
+                DEFAULT_CONNECT_TIMEOUT.as_millis()
+            ),
+            format!(
+                "(default {}; 0 never waits)",
+                DEFAULT_MAX_RETRY_WAIT.as_millis()
+            ),
             format!("(default {DEFAULT_MAX_RETRIES})"),
             format!("(default {DEFAULT_MAX_CONNECTIONS}, at most {MAX_CONNECTIONS})"),
         ] {
