@@ -390,7 +390,7 @@ fn json_entry_point(entry: u8, mode: u8, c_input: &[u8]) {
                 );
             } else {
                 assert!(!is_local(status), "valid input refused: {status:?}");
-                if mode % 4 == 0 {
+                if mode.is_multiple_of(4) {
                     assert_eq!(
                         status,
                         descope_mgmt_status::Ok,
@@ -434,7 +434,7 @@ fn client_and_rotate(mode: u8, rest: &[u8]) {
         !out.is_null(),
         "out and status disagree"
     );
-    if mode % 4 == 0 {
+    if mode.is_multiple_of(4) {
         assert_eq!(
             status,
             descope_mgmt_status::Ok,
