@@ -26,6 +26,12 @@ struct Shared {
     client: RwLock<Option<Client>>,
 }
 
+/// A count the core takes unsigned; a negative one is a `CONFIG` error saying `rule`.
+fn count<T: TryFrom<i64>>(py: Python<'_>, n: Option<i64>, rule: &str) -> PyResult<Option<T>> {
+    n.map(|n| T::try_from(n).map_err(|_| raise(py, ErrorCode::Config, rule)))
+        .transpose()
+}
+
 impl Shared {
     #[allow(clippy::too_many_arguments)]
     fn build(
@@ -61,25 +67,12 @@ impl Shared {
         if let Some(secs) = max_retry_wait {
             b = b.max_retry_wait_secs(secs);
         }
-        if let Some(n) = max_retries {
-            let Ok(n) = u32::try_from(n) else {
-                return Err(raise(
-                    py,
-                    ErrorCode::Config,
-                    "max_retries must be 0 or more",
-                ));
-            };
+        // The core checks the ranges (0 connections is refused); a negative count never
+        // reaches it.
+        if let Some(n) = count::<u32>(py, max_retries, "max_retries must be 0 or more")? {
             b = b.max_retries(n);
         }
-        if let Some(n) = max_connections {
-            // The core checks the range (0 is refused); a negative value never reaches it.
-            let Ok(n) = usize::try_from(n) else {
-                return Err(raise(
-                    py,
-                    ErrorCode::Config,
-                    "max_connections must be 1 or more",
-                ));
-            };
+        if let Some(n) = count::<usize>(py, max_connections, "max_connections must be 1 or more")? {
             b = b.max_connections(n);
         }
         let client = b.build().map_err(|e| to_pyerr(py, &e))?;
