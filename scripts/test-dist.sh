@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# Installs every artifact of dist/ (scripts/dist.sh) the way a user would, with NO cargo or
+# rustc on PATH, and runs the shared vectors and the examples against the installed copies:
+#
+#   Python  the wheel into a fresh venv (pip --no-index); tests/python/test_vectors.py and
+#           examples/python/*.py; the emulator every check uses is the wheel's own
+#           `descope-emulator` command.
+#   Node    both npm tarballs into a fresh folder (npm --offline: no registry); the vectors
+#           suite tests/node/vectors.test.mjs redirected to the installed package, the
+#           package smoke tests and examples/node/*; then a damaged addon repaired by
+#           `npm rebuild descope-mgmt` (a broken source build is dropped for the prebuilt
+#           one; a corrupted prebuilt one is refused, then rebuilt from the vendored sources
+#           once cargo is back on PATH).
+#   C       the tarball into a prefix; tests/c and examples/c built once through pkg-config
+#           and once by a small CMake project (find_package(descope_mgmt), shared and
+#           static imported targets), run against the emulator.
+#
+# Prints the install time of each artifact. Run after scripts/dist.sh (`make test-dist`
+# runs both). Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+DIST=$ROOT/dist
+WORK=$ROOT/.tmp/test-dist
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+FULL_PATH=$PATH
+ORIG_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false npm_config_loglevel=error
+export npm_config_omit_lockfile_registry_resolved=true
+
+started=$SECONDS
+step() { printf '\n== test-dist [%ss] %s\n' "$((SECONDS - started))" "$*"; }
+die() { echo "test-dist.sh: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+INSTALL_TIMES=()
+record() { INSTALL_TIMES+=("$(printf '%-34s %6.2f s' "$1" "$(echo "$(now) - $2" | bc)")"); }
+
+step "version numbers (sources and dist/)"
+scripts/test-dist-versions.sh
+
+wheel=$(ls "$DIST"/descope_mgmt-"$VERSION"-cp39-abi3-manylinux*_x86_64.whl 2>/dev/null | head -n 1 || true)
+sdist=$DIST/descope_mgmt-$VERSION.tar.gz
+npm_main=$DIST/descope-mgmt-$VERSION.tgz
+npm_plat=$DIST/descope-mgmt-linux-x64-gnu-$VERSION.tgz
+ctar=$DIST/descope-mgmt-$VERSION-x86_64-linux-gnu.tar.gz
+for f in "$wheel" "$sdist" "$npm_main" "$npm_plat" "$ctar"; do
+  [ -n "$f" ] && [ -f "$f" ] || die "missing artifact ${f:-(wheel)}: run scripts/dist.sh (make dist)"
+done
+(cd "$DIST" && sha256sum --quiet -c SHA256SUMS) || die "dist/SHA256SUMS does not match the artifacts"
+
+step "tools (bc, cmake, pkg-config, C compiler)"
+missing=()
+command -v bc >/dev/null || missing+=(bc)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v cc >/dev/null || missing+=(gcc)
+if ((${#missing[@]})); then
+  SUDO=
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -m venv --help >/dev/null 2>&1 || die "python3 -m venv is unavailable (apt-get install python3-venv)"
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+# Test tools that are not the artifacts under test come first, from the registry by name.
+step "pytest for the Python checks (not part of the install timing)"
+python3 -m venv "$WORK/tools"
+"$WORK/tools/bin/pip" install -q --disable-pip-version-check pytest
+
+step "PATH without Rust"
+clean=()
+IFS=: read -ra entries <<<"$PATH"
+for d in "${entries[@]}"; do
+  [ -n "$d" ] || continue
+  case "$d" in */.cargo/* | */.rustup/* | "$ROOT"/*) continue ;; esac
+  [ -e "$d/cargo" ] || [ -e "$d/rustc" ] || [ -e "$d/rustup" ] && continue
+  clean+=("$d")
+done
+NO_RUST_PATH=$(IFS=:; echo "${clean[*]}")
+export PATH=$NO_RUST_PATH
+unset RUSTUP_TOOLCHAIN RUSTC CARGO CARGO_BUILD_TARGET
+! command -v cargo >/dev/null || die "cargo is still on PATH ($(command -v cargo))"
+! command -v rustc >/dev/null || die "rustc is still on PATH ($(command -v rustc))"
+echo "PATH=$PATH (no cargo, no rustc)"
+
+# ---------------------------------------------------------------------------------------
+step "Python: pip install the wheel into a fresh venv"
+VENV=$WORK/venv
+python3 -m venv "$VENV"
+t=$(now)
+"$VENV/bin/pip" install -q --disable-pip-version-check --no-index --no-deps "$wheel"
+record "Python wheel (pip install)" "$t"
+# pytest from the tools venv, run by the venv's interpreter (it sees both site-packages).
+tools_site=$("$WORK/tools/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+where=$(cd "$WORK" && "$VENV/bin/python" -c 'import descope_mgmt; print(descope_mgmt.__file__, descope_mgmt.__version__)')
+echo "import descope_mgmt: $where"
+case "$where" in "$VENV"/*" $VERSION") ;; *) die "descope_mgmt does not come from the venv or has the wrong version: $where" ;; esac
+
+# The emulator of every check below is the one the wheel installs as `descope-emulator`.
+EMULATOR=$VENV/bin/descope-emulator
+[ -x "$EMULATOR" ] || die "the wheel did not install the descope-emulator command"
+export DESCOPE_EMULATOR_BIN=$EMULATOR
+# tests/python/conftest.py runs $CARGO_TARGET_DIR/debug/descope-emulator: point it there.
+mkdir -p "$WORK/emulator-dir/debug"
+ln -s "$EMULATOR" "$WORK/emulator-dir/debug/descope-emulator"
+export CARGO_TARGET_DIR=$WORK/emulator-dir
+
+step "Python: shared vectors (tests/python/test_vectors.py) against the installed wheel"
+PYTHONPATH=$tools_site "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/python/test_vectors.py
+
+step "Python: examples against the emulator"
+scripts/with-emulator.sh bash -c '"$1" examples/python/demo.py && "$1" examples/python/demo_async.py' _ "$VENV/bin/python" >"$WORK/python-examples.log"
+tail -n 3 "$WORK/python-examples.log"
+
+step "Python: the sdist carries the Rust sources (building it needs cargo: not done here)"
+sdist_files=$(tar -tzf "$sdist")
+for f in pyproject.toml Cargo.toml Cargo.lock core/src/lib.rs bindings-python/src/lib.rs python/descope_mgmt/__init__.py; do
+  grep -q "^descope_mgmt-$VERSION/\(.*/\)\?$f$" <<<"$sdist_files" || die "the sdist lacks $f"
+done
+if grep -q 'descope-emulator$' <<<"$sdist_files"; then die "the sdist must not carry the emulator binary"; fi
+
+# ---------------------------------------------------------------------------------------
+step "Node: npm install both tarballs into a fresh folder (offline)"
+NODE_DIR=$WORK/node
+mkdir -p "$NODE_DIR"
+(cd "$NODE_DIR" && npm init -y >/dev/null)
+t=$(now)
+(cd "$NODE_DIR" && npm install --offline --no-audit --no-fund "$npm_plat" "$npm_main")
+record "npm tarballs (npm install)" "$t"
+ADDON_DIR=$NODE_DIR/node_modules/descope-mgmt-linux-x64-gnu
+ADDON=$ADDON_DIR/descope-mgmt.linux-x64-gnu.node
+MAIN_DIR=$NODE_DIR/node_modules/descope-mgmt
+[ -f "$ADDON" ] || die "the platform package did not install its addon"
+[ ! -e "$MAIN_DIR/descope-mgmt.node" ] || die "the install built or copied an addon into the main package"
+if [ -d "$NODE_DIR/node_modules/@napi-rs" ]; then die "@napi-rs/* was installed: it must be a devDependency only"; fi
+
+node_loaded() {
+  (cd "$NODE_DIR" && node -e '
+    require("descope-mgmt")
+    const addon = Object.keys(require.cache).find((f) => f.endsWith(".node"))
+    console.log(addon)')
+}
+loaded=$(node_loaded)
+[ "$loaded" = "$ADDON" ] || die "descope-mgmt loaded $loaded instead of the platform package's addon"
+echo "require('descope-mgmt') loads $loaded"
+
+# Redirect the vectors suite's import of the repository's bindings-node/index.mjs to the
+# installed package (and fail on any other import of the repository's binding).
+cat >"$WORK/redirect-hooks.mjs" <<'EOF'
+import { appendFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+const repoBinding = pathToFileURL(process.env.TEST_DIST_REPO_BINDING + '/').href
+const installed = pathToFileURL(process.env.TEST_DIST_INSTALLED + '/index.mjs').href
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context)
+  if (result.url === repoBinding + 'index.mjs') {
+    appendFileSync(process.env.TEST_DIST_REDIRECT_LOG, `${result.url} -> ${installed}\n`)
+    return { ...result, url: installed, shortCircuit: true }
+  }
+  if (result.url.startsWith(repoBinding)) throw new Error(`test-dist: unexpected import of ${result.url}`)
+  return result
+}
+EOF
+cat >"$WORK/redirect.mjs" <<'EOF'
+import { register } from 'node:module'
+register('./redirect-hooks.mjs', import.meta.url)
+EOF
+
+step "Node: shared vectors (tests/node/vectors.test.mjs) against the installed package"
+: >"$WORK/redirect.log"
+TEST_DIST_REPO_BINDING=$ROOT/bindings-node TEST_DIST_INSTALLED=$MAIN_DIR TEST_DIST_REDIRECT_LOG=$WORK/redirect.log \
+  NODE_OPTIONS="--import=$WORK/redirect.mjs" node --test tests/node/vectors.test.mjs
+[ -s "$WORK/redirect.log" ] || die "the vectors suite did not import the installed package"
+
+step "Node: package smoke tests and examples against the emulator"
+cp tests/node/package-smoke.cjs tests/node/package-smoke.mjs examples/node/demo.cjs examples/node/demo.mjs "$NODE_DIR/"
+node_smoke() {
+  scripts/with-emulator.sh bash -c 'cd "$1" && node package-smoke.cjs && node package-smoke.mjs' _ "$NODE_DIR"
+}
+node_smoke
+scripts/with-emulator.sh bash -c 'cd "$1" && node demo.cjs && node demo.mjs' _ "$NODE_DIR" >"$WORK/node-examples.log"
+tail -n 2 "$WORK/node-examples.log"
+
+step "Node: a damaged source-built addon is dropped by npm rebuild (no cargo)"
+# Not an ELF file (an interrupted build); a truncated ELF would crash dlopen with SIGBUS
+# before the loader could explain anything (install.js checks in a child process).
+printf 'interrupted build\n' >"$MAIN_DIR/descope-mgmt.node"
+if out=$(cd "$NODE_DIR" && node -e 'require("descope-mgmt")' 2>&1); then die "a damaged descope-mgmt.node loaded"; fi
+grep -q 'npm rebuild descope-mgmt' <<<"$out" || die "the load error does not say how to repair: $out"
+(cd "$NODE_DIR" && npm rebuild --offline --foreground-scripts descope-mgmt) | tee "$WORK/rebuild-1.log"
+grep -q 'removed the damaged descope-mgmt.node' "$WORK/rebuild-1.log" || die "npm rebuild did not remove the damaged addon"
+[ "$(node_loaded)" = "$ADDON" ] || die "after npm rebuild the prebuilt addon is not the one loaded"
+node_smoke
+
+step "Node: a corrupted prebuilt addon is refused by npm rebuild without cargo"
+cp "$ADDON" "$WORK/addon.good"
+# Same size, one byte changed in the middle: it may still load, the checksum tells.
+size=$(stat -c %s "$ADDON")
+printf '\xff' | dd of="$ADDON" bs=1 seek=$((size / 2)) conv=notrunc status=none
+cmp -s "$ADDON" "$WORK/addon.good" && printf '\x00' | dd of="$ADDON" bs=1 seek=$((size / 2)) conv=notrunc status=none
+if (cd "$NODE_DIR" && npm rebuild --offline --foreground-scripts descope-mgmt) >"$WORK/rebuild-2.log" 2>&1; then
+  cat "$WORK/rebuild-2.log"; die "npm rebuild accepted a corrupted prebuilt addon"
+fi
+grep -q 'SHA-256 does not match' "$WORK/rebuild-2.log" || { cat "$WORK/rebuild-2.log"; die "npm rebuild did not name the checksum mismatch"; }
+echo "refused: $(grep -o 'the prebuilt addon.*damaged ([^)]*)' "$WORK/rebuild-2.log" | head -n 1)"
+
+step "Node: a truncated prebuilt addon is rebuilt from the vendored sources once cargo is on PATH"
+head -c 65536 "$WORK/addon.good" >"$ADDON"
+# (It crashes dlopen with SIGBUS: an inner shell keeps bash's "Bus error" out of the log.)
+if bash -c 'cd "$1"; node -e "require(\"descope-mgmt\")"; rc=$?; exit "$rc"' _ "$NODE_DIR" >/dev/null 2>&1; then
+  die "a truncated prebuilt addon loaded"
+fi
+# Debug profile and the repository's target dir: the dependencies are already compiled.
+(cd "$NODE_DIR" && PATH=$FULL_PATH CARGO_TARGET_DIR=$ORIG_TARGET_DIR DESCOPE_MGMT_BUILD_PROFILE=debug \
+  npm rebuild --offline --foreground-scripts descope-mgmt) 2>&1 | tail -n 3 | tee "$WORK/rebuild-3.log"
+grep -q 'built descope-mgmt.node' "$WORK/rebuild-3.log" || die "npm rebuild did not rebuild the addon from source"
+[ "$(node_loaded)" = "$MAIN_DIR/descope-mgmt.node" ] || die "the rebuilt addon is not the one loaded"
+node_smoke
+
+# ---------------------------------------------------------------------------------------
+step "C: unpack the tarball into a prefix"
+PREFIX=$WORK/c-prefix
+t=$(now)
+mkdir -p "$PREFIX"
+tar -xzf "$ctar" -C "$PREFIX" --strip-components=1
+record "C tarball (tar -x into a prefix)" "$t"
+[ "$(readlink "$PREFIX/lib/libdescope_mgmt.so.0")" = "libdescope_mgmt.so.$VERSION" ] || die "libdescope_mgmt.so.0 is not a link to libdescope_mgmt.so.$VERSION"
+readelf -d "$PREFIX/lib/libdescope_mgmt.so.$VERSION" | grep -q 'Library soname: \[libdescope_mgmt.so.0\]' || die "wrong soname"
+CBUILD=$WORK/c-build
+mkdir -p "$CBUILD"
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -O1 -pthread "-DEXPECTED_VERSION=\"$VERSION\"")
+TEST_SOURCES=(tests/c/test_descope_mgmt.c tests/c/json.c tests/c/http.c)
+
+step "C: build tests/c and examples/c through pkg-config"
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+[ "$(pkg-config --modversion descope_mgmt)" = "$VERSION" ] || die "pkg-config --modversion says $(pkg-config --modversion descope_mgmt)"
+# shellcheck disable=SC2046
+cc "${CFLAGS[@]}" "${TEST_SOURCES[@]}" -o "$CBUILD/test_pkgconfig" $(pkg-config --cflags --libs descope_mgmt)
+# shellcheck disable=SC2046
+cc "${CFLAGS[@]}" examples/c/descope_mgmt_demo.c -o "$CBUILD/demo_pkgconfig" $(pkg-config --cflags --libs descope_mgmt)
+readelf -d "$CBUILD/test_pkgconfig" | grep -q 'NEEDED.*\[libdescope_mgmt.so.0\]' || die "the program does not depend on libdescope_mgmt.so.0"
+
+step "C: build tests/c and examples/c with CMake (find_package(descope_mgmt))"
+mkdir -p "$WORK/cmake-project"
+cat >"$WORK/cmake-project/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.16)
+project(descope_mgmt_consumer C)
+set(CMAKE_C_STANDARD 11)
+find_package(descope_mgmt $VERSION REQUIRED)
+message(STATUS "descope_mgmt \${descope_mgmt_VERSION} from \${descope_mgmt_DIR}")
+set(SRC "$ROOT")
+add_executable(test_cmake \${SRC}/tests/c/test_descope_mgmt.c \${SRC}/tests/c/json.c \${SRC}/tests/c/http.c)
+target_compile_definitions(test_cmake PRIVATE EXPECTED_VERSION="\${descope_mgmt_VERSION}")
+target_link_libraries(test_cmake PRIVATE descope_mgmt::descope_mgmt)
+add_executable(demo_cmake \${SRC}/examples/c/descope_mgmt_demo.c)
+target_link_libraries(demo_cmake PRIVATE descope_mgmt::descope_mgmt)
+add_executable(demo_cmake_static \${SRC}/examples/c/descope_mgmt_demo.c)
+target_link_libraries(demo_cmake_static PRIVATE descope_mgmt::descope_mgmt_static)
+EOF
+cmake -S "$WORK/cmake-project" -B "$CBUILD/cmake" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake-configure.log" \
+  || { cat "$WORK/cmake-configure.log"; die "cmake configure failed"; }
+grep 'descope_mgmt ' "$WORK/cmake-configure.log"
+cmake --build "$CBUILD/cmake" -j 2 >"$WORK/cmake-build.log" || { cat "$WORK/cmake-build.log"; die "cmake build failed"; }
+if readelf -d "$CBUILD/cmake/demo_cmake_static" | grep -q 'libdescope_mgmt'; then die "the static demo depends on the shared library"; fi
+
+step "C: run the C tests (pkg-config and CMake builds) against the emulator"
+mkdir -p "$WORK/c-run"
+"$EMULATOR" --port 0 >"$WORK/c-run/emulator.out" 2>"$WORK/c-run/emulator.err" &
+EMULATOR_PID=$!
+trap 'kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  [ -s "$WORK/c-run/emulator.out" ] && break
+  kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/c-run/emulator.err" >&2; die "the emulator did not start"; }
+  sleep 0.1
+done
+(
+  DESCOPE_EMULATOR_INFO=$(head -n 1 "$WORK/c-run/emulator.out")
+  export DESCOPE_EMULATOR_INFO DESCOPE_VECTORS_DIR=$ROOT/tests/vectors
+  unset DESCOPE_PROJECT_ID DESCOPE_MANAGEMENT_KEY DESCOPE_BASE_URI
+  echo "-- pkg-config build"; "$CBUILD/test_pkgconfig" | tail -n 1
+  echo "-- CMake build"; "$CBUILD/cmake/test_cmake" | tail -n 1
+)
+kill "$EMULATOR_PID" 2>/dev/null || true
+wait "$EMULATOR_PID" 2>/dev/null || true
+trap - EXIT
+
+step "C: the examples (pkg-config, CMake shared, CMake static) against the emulator"
+scripts/with-emulator.sh bash -c 'for p in "$@"; do echo "-- $p"; "$p" | tail -n 1; done' _ \
+  "$CBUILD/demo_pkgconfig" "$CBUILD/cmake/demo_cmake" "$CBUILD/cmake/demo_cmake_static"
+
+step "install times"
+printf '  %s\n' "${INSTALL_TIMES[@]}"
+echo "test-dist: 3 passed, 0 failed"
