@@ -127,13 +127,21 @@ struct RotateBody<'a> {
     id: &'a str,
 }
 
-/// A rotate answer, read leniently: only the cleartext must be there.
-#[derive(Deserialize)]
+/// A rotate answer, read leniently: only the cleartext must be there. Read as a map, so a
+/// repeated key (the last one counts) or an unknown field never costs the secret.
 struct RotateAnswer {
-    #[serde(default)]
     key: Value,
-    #[serde(default)]
     cleartext: Value,
+}
+
+impl<'de> Deserialize<'de> for RotateAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut f = Fields::deserialize(d)?;
+        Ok(RotateAnswer {
+            key: f.take_raw("key"),
+            cleartext: f.take_raw("cleartext"),
+        })
+    }
 }
 
 impl RotateAnswer {
@@ -235,6 +243,12 @@ mod tests {
         serde_json::from_str::<RotateAnswer>(body)
             .unwrap()
             .into_rotated("K2asked")
+    }
+
+    #[test]
+    fn a_repeated_key_never_costs_the_cleartext() {
+        let r = rotated(r#"{"key":{},"cleartext":"s1","key":{"id":"K2x"}}"#).unwrap();
+        assert_eq!((r.cleartext.expose(), r.key.id.as_str()), ("s1", "K2x"));
     }
 
     #[test]

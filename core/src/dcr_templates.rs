@@ -261,9 +261,20 @@ impl<'de> Deserialize<'de> for DcrTemplate {
     }
 }
 
-#[derive(Deserialize)]
+/// A create answer: its `template` object, read leniently (see [`DcrTemplate`]). Read as a
+/// map, so a repeated key (the last one counts) never costs the created template.
 struct CreateAnswer {
     template: Option<DcrTemplate>,
+}
+
+impl<'de> Deserialize<'de> for CreateAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let template = match Fields::deserialize(d)?.take_raw("template") {
+            t @ Value::Object(_) => DcrTemplate::deserialize(t).ok(),
+            _ => None,
+        };
+        Ok(CreateAnswer { template })
+    }
 }
 
 const CREATE_UNKNOWN: &str =
@@ -337,6 +348,17 @@ mod tests {
             r#"{"name":"MCP agents","description":"d","loginPageURL":"https://auth.example.com/login/mcp","sessionSettings":{"enabled":true,"sessionTokenExpiration":10,"sessionTokenExpirationUnit":"minutes","refreshTokenExpiration":4,"refreshTokenExpirationUnit":"weeks","userTemplateId":"JT2","keyTemplateId":"","keySessionTokenExpiration":0,"keySessionTokenExpirationUnit":""},"skipConsentScreen":false,"forceAddAllAuthorizationInfo":false,"tags":["mcp"]}"#
         );
         assert!(full().validate().is_ok());
+    }
+
+    #[test]
+    fn a_repeated_key_never_costs_the_created_template() {
+        let a: CreateAnswer =
+            serde_json::from_str(r#"{"template":{"id":"D1"},"x":1,"x":2,"template":{"id":"D2"}}"#)
+                .unwrap();
+        assert_eq!(a.template.unwrap().id, "D2");
+        let a: CreateAnswer = serde_json::from_str(r#"{"template":"D1"}"#).unwrap();
+        assert!(a.template.is_none());
+        assert!(serde_json::from_str::<CreateAnswer>("[]").is_err());
     }
 
     #[test]

@@ -38,6 +38,11 @@ impl Fields {
         }
     }
 
+    /// Takes field `key` as it is (`null` when absent).
+    pub(crate) fn take_raw(&mut self, key: &str) -> Value {
+        self.map.remove(key).unwrap_or_default()
+    }
+
     /// Takes field `key` as text: a string as is, a number or a boolean in its JSON form.
     pub(crate) fn take_text(&mut self, key: &str) -> String {
         match self.map.get(key) {
