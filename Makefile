@@ -63,6 +63,6 @@ bench-smoke: build
 	bench/run.sh --smoke
 
 ## Soak benchmark: 200k calls on one client per language, RSS and open fds sampled.
-## Writes bench/SOAK.md. `SOAK_CALLS=2000 make soak` for a quick run.
+## Writes bench/SOAK.md; `SOAK_CALLS=2000 make soak` is a quick run (report in bench/.tmp/soak/).
 soak:
 	bench/soak.sh
