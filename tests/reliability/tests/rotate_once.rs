@@ -45,88 +45,65 @@ const ALL: [Failure; 15] = [
     Failure::NotHttp,
 ];
 
-async fn fail(failure: Failure, mut conn: Conn) -> Option<Conn> {
+/// What the server writes after reading the request, and whether it keeps the connection.
+fn answer(failure: Failure) -> (Vec<u8>, bool) {
+    let raw = |bytes: &[u8]| (bytes.to_vec(), false);
     match failure {
-        Failure::CloseSilently => None,
-        Failure::Reset => {
-            conn.reset();
-            None
-        }
-        Failure::HalfStatusLine => {
-            conn.write(b"HTTP/1.1 2").await;
-            None
-        }
-        Failure::ShortBody => {
-            conn.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"key\":{")
-                .await;
-            None
-        }
+        Failure::CloseSilently | Failure::Reset | Failure::Silence => raw(b""),
+        Failure::HalfStatusLine => raw(b"HTTP/1.1 2"),
+        Failure::ShortBody => raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"key\":{"),
         Failure::ShortChunkedBody => {
-            conn.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"key")
-                .await;
-            None
+            raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"key")
         }
         Failure::BadChunkSize => {
-            conn.write(
-                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-            )
-            .await;
-            None
+            raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
         }
         Failure::CloseDelimitedGarbage => {
-            conn.write(
-                b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"key\":{\"id\":",
-            )
-            .await;
-            None
+            raw(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"key\":{\"id\":")
         }
-        Failure::EdgeHtml502 => {
-            conn.write(&response(
+        Failure::NotHttp => raw(b"SSH-2.0-OpenSSH_9.6\r\n"),
+        Failure::EdgeHtml502 => (
+            response(
                 502,
                 &[("Content-Type", "text/html")],
                 b"<html><body><h1>502 Bad Gateway</h1></body></html>",
-            ))
-            .await;
-            Some(conn)
-        }
-        Failure::Empty503 => {
-            conn.write(&response(503, &[], b"")).await;
-            Some(conn)
-        }
-        Failure::Gateway504 => {
-            conn.write(&response(
-                504,
-                &[("Retry-After", "0")],
-                b"upstream timed out",
-            ))
-            .await;
-            Some(conn)
-        }
-        Failure::Cloudflare520 => {
-            conn.write(&response(520, &[], b"error code: 520")).await;
-            Some(conn)
-        }
-        Failure::Descope500 => {
-            conn.write(&json_response(
+            ),
+            true,
+        ),
+        Failure::Empty503 => (response(503, &[], b""), true),
+        Failure::Gateway504 => (
+            response(504, &[("Retry-After", "0")], b"upstream timed out"),
+            true,
+        ),
+        Failure::Cloudflare520 => (response(520, &[], b"error code: 520"), true),
+        Failure::Descope500 => (
+            json_response(
                 500,
                 r#"{"errorCode":"E000001","errorDescription":"internal","errorMessage":"x"}"#,
-            ))
-            .await;
-            Some(conn)
-        }
-        Failure::Garbage200 => {
-            conn.write(&json_response(200, "{not json")).await;
-            Some(conn)
+            ),
+            true,
+        ),
+        Failure::Garbage200 => (json_response(200, "{not json"), true),
+    }
+}
+
+async fn fail(failure: Failure, mut conn: Conn) -> Option<Conn> {
+    match failure {
+        Failure::Reset => {
+            conn.reset();
+            return None;
         }
         Failure::Silence => {
             conn.hold().await;
-            None
+            return None;
         }
-        Failure::NotHttp => {
-            conn.write(b"SSH-2.0-OpenSSH_9.6\r\n").await;
-            None
-        }
+        _ => {}
     }
+    let (bytes, keep) = answer(failure);
+    if !bytes.is_empty() {
+        conn.write(&bytes).await;
+    }
+    keep.then_some(conn)
 }
 
 async fn failing(failure: Failure) -> Server {
