@@ -63,15 +63,7 @@ if [ ! -f "$NODE_DIR/node_modules/@descope/node-sdk/package.json" ]; then
   (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent @descope/node-sdk >&2)
 fi
 cargo build -q "${CARGO_PROFILE[@]}" -p descope-mgmt-node
-PKG="$NODE_DIR/node_modules/descope-mgmt"
-rm -rf "$PKG"
-mkdir -p "$PKG"
-for f in package.json index.js index.mjs index.d.ts; do
-  if [ -f "$ROOT/bindings-node/$f" ]; then cp "$ROOT/bindings-node/$f" "$PKG/"; fi
-done
-# The copy is not installed through npm: drop the package's own lifecycle scripts.
-node -e 'const fs=require("fs");const p=process.argv[1];const j=JSON.parse(fs.readFileSync(p));delete j.scripts;fs.writeFileSync(p,JSON.stringify(j,null,2))' "$PKG/package.json"
-cp "$TARGET_DIR/$PROFILE/libdescope_mgmt_node.so" "$PKG/descope-mgmt.node"
+bench/stage-node.sh "$NODE_DIR/node_modules" "$TARGET_DIR/$PROFILE/libdescope_mgmt_node.so"
 
 # 5. Measure.
 busy=$(pgrep -c -x rustc || true)

@@ -62,16 +62,7 @@ fi
 
 if wants node; then
   step "node: descope-mgmt package from this tree ($PROFILE addon)"
-  PKG="$TMP/node_modules/descope-mgmt"
-  rm -rf "$PKG"
-  mkdir -p "$PKG"
-  mkdir -p "$PKG/scripts"
-  for f in package.json index.js index.mjs index.d.ts scripts/platform.js; do
-    if [ -f "bindings-node/$f" ]; then cp "bindings-node/$f" "$PKG/$f"; fi
-  done
-  # Not installed through npm: drop the package's own lifecycle scripts.
-  node -e 'const fs=require("fs");const p=process.argv[1];const j=JSON.parse(fs.readFileSync(p));delete j.scripts;fs.writeFileSync(p,JSON.stringify(j,null,2))' "$PKG/package.json"
-  cp "$TARGET_DIR/$PROFILE/libdescope_mgmt_node.so" "$PKG/descope-mgmt.node"
+  bench/stage-node.sh "$TMP/node_modules" "$TARGET_DIR/$PROFILE/libdescope_mgmt_node.so"
 fi
 
 busy=$(pgrep -c -x rustc || true)
