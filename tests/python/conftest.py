@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +18,26 @@ import pytest
 
 # The emulator is on 127.0.0.1: never route its admin calls through an environment proxy.
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture(autouse=True)
+def _sigint_raises_keyboard_interrupt() -> Iterator[None]:
+    """Gives every test Python's own Ctrl-C handler. A shell that starts the test run in the
+    background (without job control) leaves SIGINT ignored, and then Python installs no
+    handler: the tests that send SIGINT would see nothing happen."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
 
 REPO = Path(__file__).resolve().parents[2]
 EMULATOR_BIN = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "debug" / "descope-emulator"
