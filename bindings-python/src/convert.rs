@@ -6,7 +6,7 @@
 //! aliases), types and unknown fields are checked once, by the models' serde attributes,
 //! with errors that name the field path and never a value.
 
-use descope_mgmt::{decode_input, Error, ErrorCode};
+use descope_mgmt::{decode_input, is_showable_field_name, Error, ErrorCode};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -155,9 +155,13 @@ pub fn keyword_args<'py>(
                 .iter()
                 .any(|f| *f == name || camel_to_snake(f) == name)
             {
-                let shown: String = name.chars().take(64).collect();
+                let shown = if is_showable_field_name(&name) {
+                    format!("'{name}'")
+                } else {
+                    "(name not shown)".to_owned()
+                };
                 return Err(PyTypeError::new_err(format!(
-                    "{function}() got an unexpected keyword argument '{shown}'; nothing was sent"
+                    "{function}() got an unexpected keyword argument {shown}; nothing was sent"
                 )));
             }
             args.set_item(key, value)?;
@@ -166,16 +170,13 @@ pub fn keyword_args<'py>(
     Ok(args)
 }
 
-/// `at.key` for a plain field name, else `at["key"]` (escaped, at most 64 characters).
+/// `at.key` for a key that looks like a field name, else `at.<field>`: the core's one rule
+/// ([`descope_mgmt::is_showable_field_name`]), so a token pasted as a key is never shown.
 pub fn field_path(at: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key.len() <= 64
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if plain {
+    if is_showable_field_name(key) {
         format!("{at}.{key}")
     } else {
-        let shown: String = key.chars().take(64).collect();
-        format!("{at}[{shown:?}]")
+        format!("{at}.<field>")
     }
 }
 

@@ -79,6 +79,28 @@ def test_unknown_input_fields_are_invalid_argument_naming_the_path(
     assert sent(emu) == 0
 
 
+KEY_SECRET = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "fn"),
+    [
+        ("tokens[0].<field>", dm.InvalidArgumentError, lambda c: c.batch_upload_tenant_tokens([{"appId": "a", "tenantId": "T", "accessToken": "x", KEY_SECRET: 1}])),
+        ("tokens[0].<field>", TypeError, lambda c: c.batch_upload_tenant_tokens([{"appId": "a", "tenantId": "T", KEY_SECRET: float("nan")}])),
+        ("<field>", dm.InvalidArgumentError, lambda c: c.create_dcr_template("n", session_settings={KEY_SECRET: 1})),
+        ("(name not shown)", TypeError, lambda c: dm.TenantToken("a", "T", **{KEY_SECRET: "x"})),
+    ],
+)
+def test_a_secret_pasted_as_a_key_is_never_shown(emu: Emulator, path: str, error: type, fn: Any) -> None:
+    client = dm.Client(**emu.client_kwargs())
+    with pytest.raises(error) as info:
+        fn(client)
+    text = str(info.value) + repr(info.value) + repr(info.value.args)
+    assert path in str(info.value), str(info.value)[:200]
+    assert KEY_SECRET not in text and "ghp_" not in text, "the error shows the key"
+    assert sent(emu) == 0
+
+
 def test_unknown_fields_are_still_kept_when_decoding_answers(emu: Emulator) -> None:
     # The emulator echoes the template's fields: an answer with a field this version does
     # not know still decodes, keeping it in `extra`.
