@@ -57,8 +57,6 @@ fn expected_in_json(exp: &dyn Expected) -> String {
             "an integer".to_string()
         }
         "f32" | "f64" => "a number".to_string(),
-        "a sequence" => "a list".to_string(),
-        "a map" => "an object".to_string(),
         t if t.starts_with("struct ") || t.starts_with("a map") => "an object".to_string(),
         t if t.starts_with("a sequence") => "a list".to_string(),
         _ => text,
