@@ -116,4 +116,8 @@ env "${INSTRUMENTED_ENV[@]}" ASAN_OPTIONS=detect_leaks=1 "$BUILD/test_descope_mg
 }
 tail -n 1 "$WORK/asan.log"
 
+step "lifecycle: exit(), pthread_cancel and dlclose while calls are in flight (dev build)"
+python3 tests/lifecycle/run.py --emulator "${CARGO_TARGET_DIR:-$ROOT/target}/debug/descope-emulator" \
+    --c-include "$PREFIX/include" --c-libs "-L$PREFIX/lib -ldescope_mgmt" --c-lib "$PREFIX/lib/libdescope_mgmt.so.0"
+
 step "C binding: all checks passed"

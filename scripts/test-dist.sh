@@ -14,6 +14,8 @@
 #   C       the tarball into a prefix; tests/c and examples/c built once through pkg-config
 #           and once by a small CMake project (find_package(descope_mgmt), shared and
 #           static imported targets), run against the emulator.
+#   All     the lifecycle scenarios of tests/lifecycle/ (exit, fork, Ctrl-C, worker
+#           termination, pthread_cancel, dlclose while calls are in flight).
 #
 # Prints the install time of each artifact. Run after scripts/dist.sh (`make test-dist`
 # runs both). Exits non-zero on the first failure.
@@ -115,6 +117,13 @@ step "Python: examples against the emulator"
 scripts/with-emulator.sh bash -c '"$1" examples/python/demo.py && "$1" examples/python/demo_async.py' _ "$VENV/bin/python" >"$WORK/python-examples.log"
 tail -n 3 "$WORK/python-examples.log"
 
+# How an artifact is linked changes what happens at exit (issue 20: the zig-linked wheel
+# crashed when daemon threads came back from a call during finalization), so the lifecycle
+# scenarios of the dev builds run against each installed artifact too.
+LIFECYCLE=(python3 tests/lifecycle/run.py --emulator "$EMULATOR" --runs "${LIFECYCLE_RUNS:-5}")
+step "Python lifecycle: exit, fork and Ctrl-C while calls are in flight (installed wheel)"
+"${LIFECYCLE[@]}" --python "$VENV/bin/python"
+
 step "Python: the sdist carries the Rust sources (building it needs cargo: not done here)"
 sdist_files=$(tar -tzf "$sdist")
 for f in pyproject.toml Cargo.toml Cargo.lock core/src/lib.rs bindings-python/src/lib.rs python/descope_mgmt/__init__.py; do
@@ -183,6 +192,10 @@ node_smoke() {
 node_smoke
 scripts/with-emulator.sh bash -c 'cd "$1" && node demo.cjs && node demo.mjs' _ "$NODE_DIR" >"$WORK/node-examples.log"
 tail -n 2 "$WORK/node-examples.log"
+
+step "Node lifecycle: process.exit and worker termination while calls are in flight (installed packages)"
+"${LIFECYCLE[@]}" --node-package "$MAIN_DIR"
+[ "$(node_loaded)" = "$ADDON" ] || die "the lifecycle run did not use the platform package's addon"
 
 step "Node: a damaged source-built addon is dropped by npm rebuild (no cargo)"
 # Not an ELF file (an interrupted build); a truncated ELF would crash dlopen with SIGBUS
@@ -291,6 +304,9 @@ step "C: the examples (pkg-config, CMake shared, CMake static) against the emula
 scripts/with-emulator.sh bash -c 'for p in "$@"; do echo "-- $p"; "$p" | tail -n 1; done' _ \
   "$CBUILD/demo_pkgconfig" "$CBUILD/cmake/demo_cmake" "$CBUILD/cmake/demo_cmake_static"
 
+step "C lifecycle: exit(), pthread_cancel and dlclose while calls are in flight (unpacked tarball)"
+"${LIFECYCLE[@]}" --c-include "$PREFIX/include" --c-libs "-L$PREFIX/lib -ldescope_mgmt" --c-lib "$PREFIX/lib/libdescope_mgmt.so.0"
+
 step "install times"
 printf '  %s\n' "${INSTALL_TIMES[@]}"
-echo "test-dist: 3 passed, 0 failed"
+echo "test-dist: 4 passed, 0 failed"

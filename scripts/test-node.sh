@@ -105,4 +105,7 @@ step "npm install <tarball> with DESCOPE_MGMT_BUILD_FROM_SOURCE=1 (builds from t
 [ -f "$work/tarball/node_modules/descope-mgmt/descope-mgmt.node" ] || die "the tarball install did not build the addon"
 smoke "$work/tarball"
 
+step "lifecycle: process.exit and worker termination while calls are in flight (dev build)"
+python3 tests/lifecycle/run.py --emulator "${CARGO_TARGET_DIR:-$ROOT/target}/debug/descope-emulator" --node-package "$ROOT/bindings-node"
+
 step "node binding: all checks passed"

@@ -6,7 +6,8 @@
 #      and installs it with pip, the same way `pip install ./bindings-python` does;
 #   3. checks the stubs against the runtime (mypy.stubtest) and the examples with
 #      `mypy --strict`;
-#   4. runs the pytest suite in tests/python/ (it starts and stops its own emulator).
+#   4. runs the pytest suite in tests/python/ (it starts and stops its own emulator), then
+#      the lifecycle scenarios of tests/lifecycle/ against the same build.
 # Usage: scripts/test-python.sh [--install-only] [extra pytest args...]
 # Exits non-zero on the first failure. Run from anywhere; paths are relative to the repo.
 set -euo pipefail
@@ -70,5 +71,8 @@ python -m mypy --strict --cache-dir "$ROOT/.tmp/mypy-cache" examples/python
 
 step "pytest tests/python"
 DESCOPE_TYPECHECKED=1 python -m pytest -p no:cacheprovider -q tests/python "$@"
+
+step "lifecycle: exit, fork and Ctrl-C while calls are in flight (dev build)"
+python tests/lifecycle/run.py --emulator "$CARGO_TARGET_DIR/debug/descope-emulator" --python "$VENV/bin/python"
 
 step "done"
