@@ -70,11 +70,59 @@ impl From<dm::Error> for Failure {
 /// The result type of the bodies of entry points.
 pub(crate) type FfiResult<T> = Result<T, Failure>;
 
-/// Runs `f` behind the panic boundary, fills `err` and returns the status.
+/// Holds off POSIX thread cancellation while a call runs, as glibc's own non-cancellation
+/// functions do. A `pthread_cancel` that arrives meanwhile takes effect at the caller's next
+/// cancellation point after the call returned: a cancellation point inside the library
+/// (a file read while loading CA certificates, say) would otherwise unwind the thread
+/// through Rust frames that cannot be unwound, aborting the process, or lose a rotated key.
+struct CancellationDeferred {
+    #[cfg(target_os = "linux")]
+    previous: std::ffi::c_int,
+}
+
+/// glibc and musl (the `libc` crate leaves thread cancellation out on purpose).
+#[cfg(target_os = "linux")]
+mod cancel {
+    use std::ffi::c_int;
+    pub(super) const ENABLE: c_int = 0;
+    pub(super) const DISABLE: c_int = 1;
+    extern "C" {
+        pub(super) fn pthread_setcancelstate(state: c_int, oldstate: *mut c_int) -> c_int;
+    }
+}
+
+impl CancellationDeferred {
+    fn new() -> Self {
+        #[cfg(target_os = "linux")]
+        {
+            let mut previous = cancel::ENABLE;
+            // SAFETY: acts on the calling thread only; `previous` is writable.
+            unsafe { cancel::pthread_setcancelstate(cancel::DISABLE, &mut previous) };
+            CancellationDeferred { previous }
+        }
+        #[cfg(not(target_os = "linux"))]
+        CancellationDeferred {}
+    }
+}
+
+impl Drop for CancellationDeferred {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            let mut ignored = 0;
+            // SAFETY: as in `new`; restores the caller's state.
+            unsafe { cancel::pthread_setcancelstate(self.previous, &mut ignored) };
+        }
+    }
+}
+
+/// Runs `f` behind the panic boundary, fills `err` and returns the status. Thread
+/// cancellation is deferred until it returns.
 pub(crate) fn call(
     err: *mut *mut descope_mgmt_error,
     f: impl FnOnce() -> FfiResult<()>,
 ) -> descope_mgmt_status {
+    let _deferred = CancellationDeferred::new();
     if !err.is_null() {
         // SAFETY: the caller passes NULL or a writable `descope_mgmt_error *`.
         unsafe { *err = ptr::null_mut() };
