@@ -292,6 +292,9 @@ function isJsonScalar(v) {
  */
 function isJsonTokenArray(tokens) {
   if (!Array.isArray(tokens) || Object.getPrototypeOf(tokens) !== Array.prototype) return false
+  // Longer than a batch may be (the core's MAX_BATCH_TOKENS): the native path refuses it
+  // before reading any item.
+  if (tokens.length > 100000) return false
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]
     if (t === null || typeof t !== 'object') return false

@@ -191,7 +191,7 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
     if let Some(array) = &tokens {
         let reader = Reader::new(array.value().env);
         let raw = array.raw();
-        if reader.type_of(raw)? == sys::ValueType::napi_object && reader.is_array(raw)? {
+        if reader.type_of(raw)? == sys::ValueType::napi_object && reader.is_list(raw)? {
             // Before any item is read: a length of `1e9` must not be read item by item.
             check_batch_len(reader.array_length(raw)? as usize).map_err(|e| descope_error(&e))?;
         }

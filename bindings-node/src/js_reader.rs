@@ -5,8 +5,9 @@
 //!
 //! - only own enumerable string-keyed properties are read, so a property added to
 //!   `Object.prototype` (prototype pollution) or inherited from a class has no effect;
-//! - arrays are read element by element up to their `length`, which callers bound first
-//!   where an argument is a list: nothing is allocated from the length (napi's own
+//! - arrays, and Proxies around arrays (`Array.isArray` true: Vue's `reactive([])`, MobX
+//!   observable arrays), are read element by element up to their `length`, through
+//!   ordinary property access, which callers bound first where an argument is a list: nothing is allocated from the length (napi's own
 //!   conversion reserves `length` slots up front and aborts the process on
 //!   `a.length = 1e9`), and a hole is a `TypeError`;
 //! - containers nested deeper than [`MAX_DEPTH`] are `INVALID_ARGUMENT` (a cycle ends
@@ -106,18 +107,83 @@ impl Reader {
         Ok(kind)
     }
 
-    /// Whether `value` is a real array (a Proxy is not).
+    /// Whether `value` is a real array (a Proxy is not: see [`Reader::is_list`]).
     pub(crate) fn is_array(&self, value: sys::napi_value) -> napi::Result<bool> {
         let mut is = false;
         check(unsafe { sys::napi_is_array(self.env, value, &mut is) })?;
         Ok(is)
     }
 
-    /// The `length` of an array.
-    pub(crate) fn array_length(&self, array: sys::napi_value) -> napi::Result<u32> {
+    /// Whether `Array.isArray(value)` is true: a real array, or a Proxy around one (what
+    /// Vue's `reactive([])` and MobX observable arrays are), which napi does not count as
+    /// an array. Costs a JavaScript call for objects that are not real arrays.
+    pub(crate) fn is_list(&self, value: sys::napi_value) -> napi::Result<bool> {
+        if self.is_array(value)? {
+            return Ok(true);
+        }
+        if self.type_of(value)? != OBJECT {
+            return Ok(false);
+        }
+        let mut global = ptr::null_mut();
+        check(unsafe { sys::napi_get_global(self.env, &mut global) })?;
+        let array_ctor = self.named(global, c"Array")?;
+        let is_array = self.named(array_ctor, c"isArray")?;
+        let mut result = ptr::null_mut();
+        let args = [value];
+        check(unsafe {
+            sys::napi_call_function(
+                self.env,
+                array_ctor,
+                is_array,
+                1,
+                args.as_ptr(),
+                &mut result,
+            )
+        })?;
+        let mut is = false;
+        check(unsafe { sys::napi_get_value_bool(self.env, result, &mut is) })?;
+        Ok(is)
+    }
+
+    /// The `length` of a real array.
+    fn real_array_length(&self, array: sys::napi_value) -> napi::Result<u32> {
         let mut len = 0;
         check(unsafe { sys::napi_get_array_length(self.env, array, &mut len) })?;
         Ok(len)
+    }
+
+    /// `object[name]`, through any getter or Proxy trap.
+    fn named(
+        &self,
+        object: sys::napi_value,
+        name: &std::ffi::CStr,
+    ) -> napi::Result<sys::napi_value> {
+        let mut value = ptr::null_mut();
+        check(unsafe {
+            sys::napi_get_named_property(self.env, object, name.as_ptr(), &mut value)
+        })?;
+        Ok(value)
+    }
+
+    /// The `length` of a list ([`Reader::is_list`]): napi's for a real array, else the
+    /// `length` property read through the Proxy, which must be a whole number below 2^32.
+    pub(crate) fn array_length(&self, array: sys::napi_value) -> napi::Result<u32> {
+        if self.is_array(array)? {
+            return self.real_array_length(array);
+        }
+        let length = self.named(array, c"length")?;
+        let f = if self.type_of(length)? == NUMBER {
+            self.number(length)?
+        } else {
+            f64::NAN
+        };
+        if !(f.fract() == 0.0 && (0.0..4_294_967_296.0).contains(&f)) {
+            return Err(type_error(
+                "an array-like Proxy has a length that is not a whole number below 2^32; nothing was sent"
+                    .to_owned(),
+            ));
+        }
+        Ok(f as u32)
     }
 
     /// Reads a number (`NaN` and infinities included).
@@ -239,7 +305,20 @@ impl Reader {
                     "binary data (a typed array, Buffer or ArrayBuffer)",
                 ))
             }
-            OBJECT => Value::Object(self.object(value, path, depth)?),
+            OBJECT => {
+                let entries = self.own_entries(value)?;
+                // A Proxy around an array enumerates its indices ("0", "1", ...) or nothing
+                // when empty; only then is `Array.isArray` asked (a token object never is).
+                let maybe_list = match entries.first() {
+                    None => true,
+                    Some((name, _)) => name == "0",
+                };
+                if maybe_list && self.is_list(value)? {
+                    Value::Array(self.array(value, path, depth)?)
+                } else {
+                    Value::Object(self.object(entries, path, depth)?)
+                }
+            }
             SYMBOL => return Err(wrong_type(path, "a symbol")),
             FUNCTION => return Err(wrong_type(path, "a function")),
             BIGINT => return Err(wrong_type(path, "a bigint (use a number)")),
@@ -336,7 +415,7 @@ impl Reader {
         // are filtered out below.
         let mut names = ptr::null_mut();
         check(unsafe { sys::napi_get_property_names(self.env, object, &mut names) })?;
-        let count = self.array_length(names)?;
+        let count = self.real_array_length(names)?;
         let mut entries = Vec::new();
         for j in 0..count {
             let mut key = ptr::null_mut();
@@ -353,16 +432,16 @@ impl Reader {
         Ok(entries)
     }
 
-    /// Reads an object's own enumerable fields; a key that does not look like a field name
+    /// Reads an object's own enumerable fields (from [`Reader::own_entries`]); a key that does not look like a field name
     /// is read as `<field>` (see [`descope_mgmt::is_showable_field_name`]).
     fn object(
         &mut self,
-        object: sys::napi_value,
+        entries: Vec<(String, sys::napi_value)>,
         path: &mut String,
         depth: usize,
     ) -> napi::Result<Map<String, Value>> {
         let mut map = Map::new();
-        for (name, value) in self.own_entries(object)? {
+        for (name, value) in entries {
             let name = if descope_mgmt::is_showable_field_name(&name) {
                 name
             } else {

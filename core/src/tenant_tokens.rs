@@ -117,8 +117,10 @@ impl TenantToken {
     }
 }
 
-/// The most tokens one batch upload accepts. Descope documents no limit; this one keeps a
-/// careless call (a whole table passed by mistake) from building a huge body in memory.
+/// The most tokens one batch upload accepts. Descope documents no limit: this one is the
+/// SDK's own, chosen so that one request body stays near 27 MB (about 270 bytes a token)
+/// and a careless call (a whole table passed by mistake) cannot build a huge body in
+/// memory. Larger migrations are split into calls of at most this many tokens.
 pub const MAX_BATCH_TOKENS: usize = 100_000;
 
 /// Checks the length of a batch against [`MAX_BATCH_TOKENS`]. Bindings call it before they
@@ -126,8 +128,10 @@ pub const MAX_BATCH_TOKENS: usize = 100_000;
 pub fn check_batch_len(len: usize) -> Result<()> {
     if len > MAX_BATCH_TOKENS {
         return Err(Error::invalid_argument(format!(
-            "the token list has {len} tokens, more than the {MAX_BATCH_TOKENS} one batch accepts: \
-             split it into several batches (each one is all-or-nothing on its own); nothing was sent"
+            "the token list has {len} tokens, more than the {MAX_BATCH_TOKENS} one batch accepts \
+             (a limit of this SDK that keeps one request body near 27 MB, not one Descope \
+             documents): split it into calls of at most {MAX_BATCH_TOKENS} tokens, each \
+             all-or-nothing on its own and safe to resend; nothing was sent"
         )));
     }
     Ok(())

@@ -242,8 +242,9 @@ test('huge, sparse and lying arrays never abort the process', () => {
   for (const [name, r] of Object.entries(out)) {
     assert.ok(!JSON.stringify(r).includes('sk-secret'), `${name}: the error text holds a secret`)
   }
-  const tooLong = /^INVALID_ARGUMENT: the token list has \d+ tokens, more than the 100000 one batch accepts/
-  for (const name of ['empty1e9', 'emptyMax', 'oneThenHoles', 'tooMany']) {
+  const tooLong = /^INVALID_ARGUMENT: the token list has \d+ tokens, more than the 100000 one batch accepts \(a limit of this SDK/
+  // A Proxy around an array is a list (Array.isArray): its length is bounded like an array's.
+  for (const name of ['empty1e9', 'emptyMax', 'oneThenHoles', 'tooMany', 'proxy1e9']) {
     assert.equal(out[name].code, 'INVALID_ARGUMENT', `${name}: ${JSON.stringify(out[name])}`)
     assert.match(out[name].message, tooLong, name)
   }
@@ -252,8 +253,6 @@ test('huge, sparse and lying arrays never abort the process', () => {
     holeInMiddle: /^tokens\[1\] is missing/,
     scopes1e9: /^tokens\[0\]\.scopes\[1\] is missing/,
     tags1e9: /^template\.tags\[0\] is missing/,
-    // A Proxy is not an array: it is read as an (empty) object, which is not a list.
-    proxy1e9: /^tokens has the wrong type: /,
   }
   for (const [name, pattern] of Object.entries(typeErrors)) {
     assert.equal(out[name].type, 'TypeError', `${name}: ${JSON.stringify(out[name])}`)
@@ -384,5 +383,43 @@ test('NaN, Infinity, BigInt, Symbol and functions in a field are TypeErrors nami
       assert.ok(!/sk-secret|skSecret|1767225600/.test(err.message), `${label} at ${at}: the message holds the value`)
     }
   }
+  await nothingSent()
+})
+
+test('a Proxy around an array (Vue reactive([]), MobX observable arrays) is read as the array it is', async () => {
+  // A proxy that only forwards, like a reactive wrapper; nested arrays and objects too.
+  const reactive = (target) =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const v = Reflect.get(t, key, receiver)
+        return v !== null && typeof v === 'object' ? reactive(v) : v
+      },
+    })
+  const tokens = reactive([
+    { appId: 'google-drive', tenantId: 'T1', refreshToken: 'r-proxy-1', scopes: ['a', 'b'] },
+    { appId: 'slack', tenantId: 'T2', accessToken: 'a-proxy-2' },
+  ])
+  assert.ok(Array.isArray(tokens))
+  await client.batchUploadTenantTokens(tokens)
+  assert.equal(await emu.requestCount('POST', BATCH), 1)
+  const stored = (await emu.tokens()).map((t) => `${t.appId}/${t.tenantId}`).sort()
+  assert.deepEqual(stored, ['google-drive/T1', 'slack/T2'])
+
+  // The same bounds and errors as a plain array: a bad item names its path, a Proxy
+  // claiming a huge length is refused before any item is read, an empty one is refused.
+  await emu.reset()
+  const bad = reactive([{ appId: 'google-drive', tenantId: 'T1', refreshToken: 'r', bogus: 1 }])
+  await assert.rejects(client.batchUploadTenantTokens(bad), (e) => e.code === 'INVALID_ARGUMENT' && /tokens\[0\]\.bogus/.test(e.message))
+  let reads = 0
+  const huge = new Proxy([], {
+    get(t, key) {
+      if (key === 'length') return 1e9
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads++
+      return Reflect.get(t, key)
+    },
+  })
+  await assert.rejects(client.batchUploadTenantTokens(huge), (e) => e.code === 'INVALID_ARGUMENT' && /more than the 100000/.test(e.message))
+  assert.equal(reads, 0, 'an item of the huge Proxy was read')
+  await assert.rejects(client.batchUploadTenantTokens(reactive([])), (e) => e.code === 'INVALID_ARGUMENT' && /empty/.test(e.message))
   await nothingSent()
 })
