@@ -486,7 +486,7 @@ void descope_mgmt_client_free(struct descope_mgmt_client *client);
  *
  * `id` is the key id (required). On success `*out` is the rotated key (free it with
  * `descope_mgmt_rotated_key_free`). The call is never resent after it may have reached the
- * server (a second rotation would destroy the first new secret): such a failure is
+ * server (the original, applied late, could overtake a resend and void its secret): such a failure is
  * `DESCOPE_MGMT_STATUS_OUTCOME_UNKNOWN`.
  */
 enum descope_mgmt_status descope_mgmt_rotate_access_key(const struct descope_mgmt_client *client,

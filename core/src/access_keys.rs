@@ -180,8 +180,8 @@ impl Client {
     /// Rotates an access key: the server makes a new secret, returns it once, and the
     /// previous secret stops working at once. Everything else about the key stays.
     ///
-    /// Never resent after it may have reached the server (a second rotate would destroy
-    /// the first new secret): such a failure is `OUTCOME_UNKNOWN`.
+    /// Never resent after it may have reached the server (the original, applied late,
+    /// could overtake the resend and void its secret): such a failure is `OUTCOME_UNKNOWN`.
     pub async fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
         validate_access_key_id(id)?;
         let body = json_body(&RotateBody { id })?;

@@ -8,8 +8,9 @@
 //! - [`Client::create_dcr_template`]: `POST /v1/mgmt/resource/dynamic-registration-template/create`
 //!
 //! Input is validated before anything is sent. A call that may already have been applied
-//! is never resent unless it is safe to repeat: a rotate sent twice would destroy the first
-//! new secret, so such a failure is [`ErrorCode::OutcomeUnknown`] instead. Secrets
+//! is never resent unless it is safe to repeat: a resent rotate could be overtaken by the
+//! original applied late, leaving a secret that no longer works, so such a failure is
+//! [`ErrorCode::OutcomeUnknown`] instead. Secrets
 //! (the management key, a rotated key's cleartext, OAuth tokens) are [`Secret`]s that never
 //! appear in `Debug` output or error messages.
 //!

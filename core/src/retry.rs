@@ -12,7 +12,8 @@ use std::time::Duration;
 pub(crate) enum Safety {
     /// Repeating has the same effect as sending once (the all-or-nothing batch upsert).
     Idempotent,
-    /// Repeating changes the effect (a second rotate destroys the first new secret).
+    /// Repeating changes the effect (a second rotate makes another secret; the original,
+    /// applied late, can overtake it).
     NotIdempotent,
 }
 

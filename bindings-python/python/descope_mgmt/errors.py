@@ -12,8 +12,8 @@ Two classes also subclass a builtin so generic handlers keep working:
 
 Both were raised before anything reached the server, so retrying is safe. A request that
 may have been applied (it timed out *after* being sent) is an :class:`OutcomeUnknownError`,
-which deliberately does **not** subclass the builtin ``TimeoutError``: blindly retrying a
-rotation would destroy the secret it produced. :class:`InvalidArgumentError` also subclasses
+which deliberately does **not** subclass the builtin ``TimeoutError``: a blindly retried
+rotation can be overtaken by the original applied late, leaving a secret that no longer works. :class:`InvalidArgumentError` also subclasses
 :class:`ValueError`.
 
 This module imports nothing, so ``import descope_mgmt`` stays cheap.
