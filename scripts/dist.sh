@@ -15,14 +15,8 @@
 # runs on any x86_64 Linux from 2014 on: one `cargo zigbuild` for the C library, the Node
 # addon and the emulator, one `maturin build --zig` for the Python extension, both in the
 # shared CARGO_TARGET_DIR (target/x86_64-unknown-linux-gnu/release/).
-# One unwinder: zig would link its own bundled libunwind into each library (cargo-zigbuild
-# turns rustc's -lgcc_s into -lunwind), but glibc unwinds pthread_exit/pthread_cancel with
-# the system's libgcc_s.so.1 and then calls our personality routine, which must work on
-# libgcc's unwind context with libgcc's functions. With two unwinders in one process a
-# Python thread killed by pthread_exit at interpreter exit (CPython <= 3.13) crashed the
-# process (SIGSEGV, issue 20). So every library links the system libgcc_s.so.1 (NEEDED
-# libgcc_s.so.1, _Unwind_* imported at GCC_3.0..GCC_4.2.0, all allowed by manylinux2014),
-# as a plain `gcc` link does; the check after the build refuses a bundled unwinder.
+# One unwinder: every library links the system libgcc_s.so.1 instead of zig's bundled
+# libunwind (scripts/one-unwinder.sh says why: issue 20's crash at interpreter exit).
 # Tools (maturin, ziglang, cargo-zigbuild, auditwheel) are installed by package name into
 # .tmp/venv-dist on first use. The wheel must pass `auditwheel show` as manylinux_2_17.
 # Usage: scripts/dist.sh   (or `make dist`); tested by scripts/test-dist.sh.
@@ -63,34 +57,15 @@ export PATH="$VENV/bin:$PATH"
 rm -rf "$DIST" "$STAGE"
 mkdir -p "$DIST" "$STAGE"
 
-# The system libgcc_s.so.1, named verbatim so that cargo-zigbuild leaves it alone and the
-# linker resolves _Unwind_* to it before zig's libunwind is considered.
-gcc_s=$(${CC:-cc} -print-file-name=libgcc_s.so.1)
-[ -f "$gcc_s" ] || die "no libgcc_s.so.1 found by ${CC:-cc} -print-file-name (install gcc)"
-mkdir -p "$STAGE/gcc_s"
-ln -sf "$(readlink -f "$gcc_s")" "$STAGE/gcc_s/libgcc_s.so.1"
-# The build machine's libgcc_s may reference a newer glibc than 2.17 (_dl_find_object):
-# that is its own business at run time, where it is always paired with its system's glibc,
-# so the emulator executable's link allows it as shared libraries' links already do.
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-L native=$STAGE/gcc_s -l dylib:+verbatim=libgcc_s.so.1 -C link-arg=-Wl,--allow-shlib-undefined"
-# Every library and the emulator must import the unwinder from libgcc_s.so.1.
-one_unwinder() {
-  local f=$1 needed undefined defined
-  needed=$(readelf -d "$f")
-  undefined=$(nm -D --undefined-only "$f")
-  defined=$(nm -D --defined-only "$f")
-  grep -q 'NEEDED.*\[libgcc_s.so.1\]' <<<"$needed" || die "$f does not link libgcc_s.so.1"
-  grep -q ' _Unwind_Resume@GCC_3.0$' <<<"$undefined" || die "$f does not import _Unwind_Resume from libgcc_s"
-  if grep -q ' _Unwind_' <<<"$defined"; then die "$f defines its own _Unwind_* (a bundled unwinder)"; fi
-  echo "one unwinder: $(basename "$f") imports _Unwind_* from libgcc_s.so.1"
-}
+CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS=$(scripts/one-unwinder.sh rustflags "$TRIPLE" "$STAGE/gcc_s")
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS
 
 step "cargo zigbuild --release ($TRIPLE, glibc $GLIBC): C library, Node addon, emulator"
 cargo zigbuild --release --target "$TRIPLE.$GLIBC" -p descope-mgmt-c -p descope-mgmt-node -p descope-mgmt-emulator
 for f in libdescope_mgmt.so libdescope_mgmt.a libdescope_mgmt_node.so descope-emulator; do
   [ -f "$OUT/$f" ] || die "the build did not produce $OUT/$f"
 done
-for f in libdescope_mgmt.so libdescope_mgmt_node.so descope-emulator; do one_unwinder "$OUT/$f"; done
+scripts/one-unwinder.sh check "$OUT/libdescope_mgmt.so" "$OUT/libdescope_mgmt_node.so" "$OUT/descope-emulator"
 
 step "Python sdist"
 maturin sdist -m bindings-python/Cargo.toml -o "$DIST" >/dev/null
@@ -105,7 +80,7 @@ maturin build --release --zig --target "$TRIPLE" --compatibility manylinux2014 \
 rm -rf "${ROOT:?}/$BUNDLED"
 trap - EXIT
 wheel=$(ls "$DIST"/descope_mgmt-"$VERSION"-cp39-abi3-*.whl)
-(cd "$STAGE" && rm -rf wheel-check && mkdir wheel-check && cd wheel-check && python3 -m zipfile -e "$wheel" . && one_unwinder descope_mgmt/_native.abi3.so)
+(cd "$STAGE" && rm -rf wheel-check && mkdir wheel-check && python3 -m zipfile -e "$wheel" wheel-check && "$ROOT/scripts/one-unwinder.sh" check wheel-check/descope_mgmt/_native.abi3.so)
 auditwheel show "$wheel" | tee "$STAGE/auditwheel.txt"
 grep -q 'manylinux_2_17_x86_64' "$STAGE/auditwheel.txt" || die "auditwheel does not accept the wheel as manylinux_2_17"
 
