@@ -98,21 +98,6 @@ class DescopeError extends Error {
   get outcomeUnknown() {
     return this.code === 'OUTCOME_UNKNOWN'
   }
-
-  /** @deprecated the former name of `descopeCode`. */
-  get errorCode() {
-    return this.descopeCode
-  }
-
-  /** @deprecated the former name of `serverMessage`. */
-  get errorMessage() {
-    return this.serverMessage
-  }
-
-  /** @deprecated seconds; use `retryAfterMs`. */
-  get retryAfter() {
-    return this.retryAfterMs === null ? null : this.retryAfterMs / 1000
-  }
 }
 Object.defineProperty(DescopeError.prototype, 'name', {
   value: 'DescopeError',

@@ -159,12 +159,6 @@ export declare class DescopeError extends Error {
   readonly serverMessage: string | null
   /** Milliseconds the server asked to wait (`Retry-After`), for `RATE_LIMITED`. */
   readonly retryAfterMs: number | null
-  /** @deprecated The former name of `descopeCode`. */
-  get errorCode(): string | null
-  /** @deprecated The former name of `serverMessage`. */
-  get errorMessage(): string | null
-  /** @deprecated Seconds; use `retryAfterMs`. */
-  get retryAfter(): number | null
   /** The per-item failures of a `BATCH_REJECTED` error; empty otherwise. */
   readonly failures: Array<BatchFailure>
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */

@@ -2,11 +2,13 @@
 # Everyday checks (`make check`), in under two minutes once the workspace has been built:
 #   1. rustfmt --check on every crate of the workspace;
 #   2. clippy -D warnings on every crate and target;
-#   3. the Rust unit tests of the core and the bindings (no emulator, no network);
-#   4. ruff on the Python package, its tests, the examples and the benchmark (ruff.toml);
-#   5. the committed C header against cbindgen's output;
-#   6. the committed index.d.ts against the napi build, and tsc --strict over it;
-#   7. the Python stubs against the built module (mypy.stubtest).
+#   3. no module cycles within any crate (scripts/check-module-cycles.py) and `cargo doc`
+#      of the core without warnings;
+#   4. the Rust unit tests of the core and the bindings (no emulator, no network);
+#   5. ruff on the Python package, its tests, the examples and the benchmark (ruff.toml);
+#   6. the committed C header against cbindgen's output;
+#   7. the committed index.d.ts against the napi build, and tsc --strict over it;
+#   8. the Python stubs against the built module (mypy.stubtest).
 # Tools come from the registries by package name on first use (ruff pinned, into
 # .tmp/venv-check; cbindgen via bindings-c/Makefile; the npm devDependencies; the Python
 # test venv of scripts/test-python.sh). `.ci/run` runs this before `make test`.
@@ -26,6 +28,12 @@ cargo fmt --all -- --check || die "run \`cargo fmt --all\` and commit the result
 
 step "clippy -D warnings (all crates, all targets)"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+step "no module cycles in any crate"
+python3 scripts/check-module-cycles.py
+
+step "cargo doc for the core crate, warnings denied"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p descope-mgmt --no-deps
 
 step "Rust unit tests (core, emulator, C and Node bindings)"
 cargo test --quiet --workspace --lib --exclude descope-mgmt-python

@@ -6,12 +6,12 @@ use std::ptr;
 use dm::AccessKey;
 use zeroize::Zeroizing;
 
+use crate::args::str_arg;
+use crate::boundary::{call_out, json_out};
 use crate::client::{client_arg, descope_mgmt_client};
-use crate::error::descope_mgmt_error;
-use crate::ffi::{
-    call_out, cstring, cstrings, free_box, guard, handle, json_out, nth_ptr, str_arg, Failure,
-    FfiResult,
-};
+use crate::convert::{assert_send_sync, cstring, cstrings, handle, nth_ptr};
+use crate::error::{descope_mgmt_error, Failure, FfiResult};
+use crate::panic::{free_box, guard};
 use crate::status::descope_mgmt_status;
 
 /// A rotated access key: the key's metadata and its new secret (the cleartext), which the
@@ -34,6 +34,9 @@ pub struct descope_mgmt_rotated_key {
     /// The cleartext with its NUL terminator, zeroed on drop.
     cleartext: Zeroizing<Vec<u8>>,
 }
+
+// Immutable: a rotated key may be read from many threads at once.
+const _: () = assert_send_sync::<descope_mgmt_rotated_key>();
 
 /// A tenant of the key, as C strings.
 struct Tenant {

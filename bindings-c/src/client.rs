@@ -5,10 +5,14 @@ use std::mem::size_of;
 use std::ptr;
 use std::time::Duration;
 
+use dm::bindings::BindingBuilder;
 use dm::{BlockingClient, Client};
 
-use crate::error::descope_mgmt_error;
-use crate::ffi::{call, call_out, free_box, handle, opt_str_arg, Failure, FfiResult};
+use crate::args::opt_str_arg;
+use crate::boundary::{call, call_out};
+use crate::convert::{assert_send_sync, handle};
+use crate::error::{descope_mgmt_error, Failure, FfiResult};
+use crate::panic::free_box;
 use crate::status::descope_mgmt_status;
 
 /// Marks a numeric option or field as not set: the library default is used (or, for a
@@ -23,6 +27,9 @@ pub const DESCOPE_MGMT_UNSET: i32 = -1;
 pub struct descope_mgmt_client {
     inner: BlockingClient,
 }
+
+// The client is used from many threads at once.
+const _: () = assert_send_sync::<descope_mgmt_client>();
 
 impl descope_mgmt_client {
     /// The blocking core client.

@@ -7,12 +7,12 @@ use std::ptr;
 
 use dm::{DcrTemplate, NewDcrTemplate, SessionSettings};
 
+use crate::args::{opt_str_arg, opt_str_array, parse_json_arg, str_arg};
+use crate::boundary::{call, call_out, json_out};
 use crate::client::{client_arg, descope_mgmt_client, DESCOPE_MGMT_UNSET};
-use crate::error::descope_mgmt_error;
-use crate::ffi::{
-    call, call_out, cstring, cstrings, free_box, guard, handle, json_out, nth_ptr, opt_str_arg,
-    opt_str_array, parse_json_arg, str_arg, Failure, FfiResult,
-};
+use crate::convert::{assert_send_sync, cstring, cstrings, handle, nth_ptr};
+use crate::error::{descope_mgmt_error, Failure, FfiResult};
+use crate::panic::{free_box, guard};
 use crate::status::descope_mgmt_status;
 
 /// A dynamic registration (DCR) template to create, for `descope_mgmt_create_dcr_template`.
@@ -128,6 +128,9 @@ pub struct descope_mgmt_dcr_template {
     modified_time: CString,
     tags: Vec<CString>,
 }
+
+// Immutable: a template may be read from many threads at once.
+const _: () = assert_send_sync::<descope_mgmt_dcr_template>();
 
 impl descope_mgmt_dcr_template {
     fn new(template: DcrTemplate) -> Self {

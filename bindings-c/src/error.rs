@@ -1,10 +1,75 @@
-//! `descope_mgmt_error`: the detailed error a failed call hands back through `err`.
+//! Failures: [`Failure`], why a call failed inside the library, and `descope_mgmt_error`,
+//! the detailed error a failed call hands back through `err`.
 
 use std::ffi::{c_char, CString};
 use std::ptr;
 
-use crate::ffi::{cstring, free_box, guard, handle, opt_cstring, opt_ptr, Failure};
+use crate::convert::{assert_send_sync, cstring, handle, opt_cstring, opt_ptr};
+use crate::panic::{free_box, guard};
 use crate::status::descope_mgmt_status;
+
+/// Why a call failed: a core error, or a problem found at the C boundary.
+pub(crate) enum Failure {
+    /// An error from the core crate (validation, configuration, HTTP, ...).
+    Core(Box<dm::Error>),
+    /// A NULL pointer, invalid UTF-8, a malformed struct or a caught panic.
+    Binding {
+        status: descope_mgmt_status,
+        message: String,
+    },
+}
+
+impl Failure {
+    /// A NULL pointer where a value was required.
+    pub(crate) fn null(what: &str) -> Self {
+        Failure::Binding {
+            status: descope_mgmt_status::NullArgument,
+            message: format!("{what} is NULL: pass a valid pointer"),
+        }
+    }
+
+    /// A string that is not UTF-8 (its content is never quoted: it may be a secret).
+    pub(crate) fn utf8(what: &str) -> Self {
+        Failure::Binding {
+            status: descope_mgmt_status::InvalidUtf8,
+            message: format!("{what} is not valid UTF-8: pass a UTF-8, NUL-terminated string"),
+        }
+    }
+
+    /// Bad input detected by the binding rather than by core.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Failure::Core(Box::new(dm::Error::new(
+            dm::ErrorCode::InvalidArgument,
+            message,
+        )))
+    }
+
+    /// A panic caught at the boundary.
+    pub(crate) fn panic() -> Self {
+        Failure::Binding {
+            status: descope_mgmt_status::Panic,
+            message: "internal error: a panic was caught inside descope_mgmt; please report it"
+                .to_string(),
+        }
+    }
+
+    /// The status returned to C.
+    pub(crate) fn status(&self) -> descope_mgmt_status {
+        match self {
+            Failure::Core(e) => descope_mgmt_status::from_code(e.code()),
+            Failure::Binding { status, .. } => *status,
+        }
+    }
+}
+
+impl From<dm::Error> for Failure {
+    fn from(e: dm::Error) -> Self {
+        Failure::Core(Box::new(e))
+    }
+}
+
+/// The result type of the bodies of entry points.
+pub(crate) type FfiResult<T> = Result<T, Failure>;
 
 /// An error returned through the `descope_mgmt_error **err` out-parameter of a failed call.
 ///
@@ -21,6 +86,9 @@ pub struct descope_mgmt_error {
     retry_after_ms: i64,
     failures: Vec<BatchFailure>,
 }
+
+// Immutable: an error may be read from many threads at once.
+const _: () = assert_send_sync::<descope_mgmt_error>();
 
 /// One rejected item of a batch upload, as C strings.
 struct BatchFailure {

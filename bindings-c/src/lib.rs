@@ -27,7 +27,8 @@
 // (valid, NUL-terminated, alive for the call), as documented on each function.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-// Declared in the order the header presents them (cbindgen follows this order).
+// The C type families, declared in the order the header presents them (cbindgen follows
+// this order).
 mod version;
 
 mod status;
@@ -44,7 +45,23 @@ mod tenant_tokens;
 
 mod dcr_templates;
 
-mod ffi;
+// Internal helpers; nothing in them is exported.
+//
+// Every module imports only from the layers below its own, so the modules form no cycle:
+//   panic, convert                              (import no other module)
+//   status, version, strings                    -> panic
+//   error                                       -> status, panic, convert
+//   args                                        -> error
+//   boundary (call, call_out, json_out)         -> error, status, convert
+//   client                                      -> boundary, args, and the layers below
+//   access_keys, tenant_tokens, dcr_templates   -> client, boundary, args, and the layers below
+mod panic;
+
+mod convert;
+
+mod args;
+
+mod boundary;
 
 pub use access_keys::*;
 pub use client::*;

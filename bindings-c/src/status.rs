@@ -5,7 +5,7 @@ use std::os::raw::c_int;
 
 use dm::ErrorCode;
 
-use crate::ffi::guard;
+use crate::panic::guard;
 
 /// The outcome of a call. `DESCOPE_MGMT_STATUS_OK` (0) is success; every other value is an
 /// error, described in detail by the `descope_mgmt_error` the call produced.

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use zeroize::Zeroize;
 
-use crate::ffi::guard;
+use crate::panic::guard;
 
 /// Frees a string returned by this library (e.g. by a `..._to_json` function). Its bytes
 /// are zeroed first. NULL is a no-op. Never pass it a string this library did not return,

@@ -4,9 +4,10 @@ use std::ffi::c_char;
 
 use dm::{Secret, TenantToken};
 
+use crate::args::{opt_str_arg, opt_str_array, parse_json_arg, str_arg};
+use crate::boundary::call;
 use crate::client::{client_arg, descope_mgmt_client};
-use crate::error::descope_mgmt_error;
-use crate::ffi::{call, opt_str_arg, opt_str_array, parse_json_arg, str_arg, Failure, FfiResult};
+use crate::error::{descope_mgmt_error, Failure, FfiResult};
 use crate::status::descope_mgmt_status;
 
 /// One tenant's OAuth token for an outbound app, for `descope_mgmt_batch_upload_tenant_tokens`.

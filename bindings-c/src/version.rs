@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::ffi::guard;
+use crate::panic::guard;
 
 /// The major version of the header (`descope_mgmt_version()` gives the library's).
 pub const DESCOPE_MGMT_VERSION_MAJOR: u32 = 0;

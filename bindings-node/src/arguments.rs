@@ -1,7 +1,7 @@
 //! Conversion of JavaScript arguments into the core's types. Each argument is read into
 //! JSON by [`read_argument`] (own properties only, arrays lazily and bounded, values JSON
 //! cannot carry refused, with paths), then decoded by the core
-//! ([`descope_mgmt::decode_input`]), which owns the models' field names, types, required
+//! ([`descope_mgmt::bindings::decode_input`]), which owns the models' field names, types, required
 //! and unknown fields. Adding a field to a core input model needs no change here.
 //!
 //! Client options are read here: they are the builder's arguments, not a model.
@@ -9,10 +9,10 @@
 //! Error messages name the argument, item index and field, never a value: a token pasted
 //! into the wrong field must not end up in an error.
 
-use descope_mgmt::{
-    check_batch_len, decode_input, is_showable_field_name, Client, ClientBuilder, NewDcrTemplate,
-    TenantToken, MAX_BATCH_TOKENS,
+use descope_mgmt::bindings::{
+    check_batch_len, decode_input, is_showable_field_name, BindingBuilder,
 };
+use descope_mgmt::{Client, ClientBuilder, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
@@ -375,7 +375,8 @@ mod tests {
     /// unknown field (snake_case aliases left out).
     fn core_fields<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
         let e =
-            descope_mgmt::decode_input::<T>("x", &serde_json::json!({"zzUnknown": 1})).unwrap_err();
+            descope_mgmt::bindings::decode_input::<T>("x", &serde_json::json!({"zzUnknown": 1}))
+                .unwrap_err();
         let list = e.message().split("known fields: ").nth(1).unwrap();
         list[..list.find(')').unwrap()]
             .split(", ")
@@ -399,7 +400,7 @@ mod tests {
         let dts = dts_fields(dts_interface("SessionSettings"));
         assert_eq!(
             dts,
-            descope_mgmt::SESSION_SETTINGS_FIELDS,
+            descope_mgmt::bindings::SESSION_SETTINGS_FIELDS,
             "SessionSettings"
         );
         let units: Vec<String> = descope_mgmt::EXPIRATION_UNITS
@@ -454,7 +455,7 @@ mod tests {
         for tokens in ok {
             let via_json = super::tenant_tokens_json(&tokens.to_string()).unwrap();
             let via_core: Vec<descope_mgmt::TenantToken> =
-                descope_mgmt::decode_input("tokens", &tokens).unwrap();
+                descope_mgmt::bindings::decode_input("tokens", &tokens).unwrap();
             assert_eq!(via_json, via_core);
         }
         for bad in [

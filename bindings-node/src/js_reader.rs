@@ -1,6 +1,6 @@
 //! Reads a JavaScript argument into a JSON value, like a careful `JSON.stringify` that
 //! refuses what it cannot carry instead of altering it. The value then goes to the core's
-//! input decoder (`descope_mgmt::decode_input`), which owns the schema: field names,
+//! input decoder (`descope_mgmt::bindings::decode_input`), which owns the schema: field names,
 //! required and unknown fields, types. This module knows no field of any model.
 //!
 //! - only own enumerable string-keyed properties are read, so a property added to
@@ -433,7 +433,7 @@ impl Reader {
     }
 
     /// Reads an object's own enumerable fields (from [`Reader::own_entries`]); a key that does not look like a field name
-    /// is read as `<field>` (see [`descope_mgmt::is_showable_field_name`]).
+    /// is read as `<field>` (see [`descope_mgmt::bindings::is_showable_field_name`]).
     fn object(
         &mut self,
         entries: Vec<(String, sys::napi_value)>,
@@ -442,7 +442,7 @@ impl Reader {
     ) -> napi::Result<Map<String, Value>> {
         let mut map = Map::new();
         for (name, value) in entries {
-            let name = if descope_mgmt::is_showable_field_name(&name) {
+            let name = if descope_mgmt::bindings::is_showable_field_name(&name) {
                 name
             } else {
                 "<field>".to_owned()

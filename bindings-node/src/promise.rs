@@ -4,13 +4,13 @@
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use descope_mgmt::runtime;
+use descope_mgmt::bindings::runtime;
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{Env, Result, Status};
 
 use crate::errors::descope_error;
 
-/// Spawns `call` on `descope_mgmt::runtime` and returns a promise for its outcome.
+/// Spawns `call` on `descope_mgmt::bindings::runtime` and returns a promise for its outcome.
 ///
 /// On success, `to_js` converts the value on the JavaScript thread. A core error rejects
 /// with a serialized `DescopeError`; a panic inside the core or in `to_js` (a bug) rejects

@@ -1,25 +1,20 @@
 //! `Client` (blocking, releases the GIL while waiting) and `AsyncClient` (asyncio
 //! coroutines), both running the core's futures on its one shared, fork-aware runtime.
+//! How a blocking call waits (and handles Ctrl-C) is in `blocking`; how an async call
+//! reaches its event loop is in `asyncio`.
 
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
-use std::time::Duration;
 
-use descope_mgmt::{runtime, Client, ErrorCode, NewDcrTemplate, Secret, SendState};
-use pyo3::exceptions::PyKeyboardInterrupt;
+use descope_mgmt::bindings::BindingBuilder;
+use descope_mgmt::{Client, ErrorCode, Secret};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
-use crate::asyncio_bridge::{AsyncCall, OnCancel};
-use crate::convert::{config_str, decode, keyword_args};
+use crate::asyncio::{AsyncCall, OnCancel};
+use crate::blocking::{deliver, register_shutdown_hook, wait};
 use crate::errors::{raise, to_pyerr};
-use crate::model_class::struct_fields;
-use crate::models::{refuse_unknown_settings, PyDcrTemplate, PyRotatedAccessKey, TokenList};
-
-/// How often a blocking call wakes up to let Python handle signals (Ctrl-C).
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
+use crate::inputs::{config_str, key_id, new_template, TokenList};
+use crate::results::{PyDcrTemplate, PyRotatedAccessKey};
 
 /// The core client behind a Python client; `None` once closed.
 struct Shared {
@@ -121,148 +116,6 @@ impl Shared {
     fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Client) -> T) -> PyResult<T> {
         self.get(py).map(|c| f(&c))
     }
-}
-
-/// The id argument of a rotate: a `str` (a lone surrogate is an `InvalidArgumentError`).
-fn key_id(id: &Bound<'_, PyAny>) -> PyResult<String> {
-    decode(id, "id")
-}
-
-/// The body of a create-template call: `name` and the keyword arguments, which are the
-/// core model's fields (snake_case or camelCase), decoded by the core.
-fn new_template<'py>(
-    py: Python<'py>,
-    name: &Bound<'py, PyAny>,
-    options: Option<&Bound<'py, PyDict>>,
-) -> PyResult<NewDcrTemplate> {
-    let known = struct_fields::<NewDcrTemplate>();
-    let args = keyword_args(py, "create_dcr_template", known, &[("name", name)], options)?;
-    let template: NewDcrTemplate = decode(&args, "template")?;
-    if let Some(s) = &template.session_settings {
-        refuse_unknown_settings(py, s, "template.session_settings")?;
-    }
-    Ok(template)
-}
-
-/// How a blocking call ended.
-struct Waited<T> {
-    /// The call's own outcome.
-    outcome: descope_mgmt::Result<T>,
-    /// What a signal handler raised (e.g. `KeyboardInterrupt`) after the request may have
-    /// reached the server: held back until the call finished.
-    deferred: Option<PyErr>,
-}
-
-/// Runs a core future to completion on the shared runtime with the GIL released,
-/// waking every [`SIGNAL_POLL`] to let Python run its signal handlers (Ctrl-C).
-///
-/// A signal handler's exception (`KeyboardInterrupt`) abandons the call while nothing can
-/// have been sent, and is raised. With `on_interrupt` = [`OnCancel::FinishOnceSent`], once
-/// the request may have reached the server, the exception is held back in
-/// [`Waited::deferred`] and the call runs to its end (at most its timeout), so its outcome
-/// is not lost. The check happens between two polls of the call on this thread, so a
-/// request is never started after the decision to abandon it.
-fn wait<T: Send>(
-    py: Python<'_>,
-    fut: impl Future<Output = descope_mgmt::Result<T>> + Send,
-    on_interrupt: OnCancel,
-) -> PyResult<Waited<T>> {
-    let state = SendState::new();
-    let finish_once_sent = (on_interrupt == OnCancel::FinishOnceSent).then_some(&state);
-    py.detach(|| runtime::block_on(interruptible(state.track(fut), finish_once_sent)))
-}
-
-async fn interruptible<F, T>(fut: F, finish_once_sent: Option<&SendState>) -> PyResult<Waited<T>>
-where
-    F: Future<Output = descope_mgmt::Result<T>>,
-{
-    let mut fut = std::pin::pin!(fut);
-    let mut deferred = None;
-    loop {
-        match tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await {
-            Ok(outcome) => return Ok(Waited { outcome, deferred }),
-            Err(_) if SHUTTING_DOWN.load(Ordering::SeqCst) || deferred.is_some() => {}
-            Err(_) => {
-                if let Err(interrupt) = Python::attach(|py| py.check_signals()) {
-                    match finish_once_sent {
-                        Some(state) if state.may_have_been_sent() => deferred = Some(interrupt),
-                        _ => return Err(interrupt),
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The result of a blocking call that is not safe to repeat. If an interrupt was held
-/// back while it finished (see [`wait`]), raises `descope_mgmt.InterruptedAfterSend` (a
-/// `KeyboardInterrupt`) carrying the outcome in `.result` / `.error`; a signal handler's
-/// other exception is raised as it is, with that `InterruptedAfterSend` as its context.
-fn deliver<T, P>(py: Python<'_>, waited: Waited<T>, call: &str, wrap: fn(T) -> P) -> PyResult<P>
-where
-    P: pyo3::PyClass + Into<pyo3::PyClassInitializer<P>>,
-{
-    let Waited { outcome, deferred } = waited;
-    let Some(interrupt) = deferred else {
-        return outcome.map(wrap).map_err(|e| to_pyerr(py, &e));
-    };
-    let (result, error) = match outcome {
-        Ok(v) => (Py::new(py, wrap(v))?.into_any(), None),
-        Err(e) => (py.None(), Some(to_pyerr(py, &e))),
-    };
-    let carrier = interrupted_after_send(py, call, result, error.as_ref(), &interrupt)?;
-    if interrupt.is_instance_of::<PyKeyboardInterrupt>(py) {
-        Err(carrier)
-    } else {
-        interrupt.set_context(py, Some(carrier));
-        Err(interrupt)
-    }
-}
-
-/// Builds `descope_mgmt.errors.InterruptedAfterSend` for a call that finished after an
-/// interrupt. Never shows the result: it is only an attribute.
-fn interrupted_after_send(
-    py: Python<'_>,
-    call: &str,
-    result: Py<PyAny>,
-    error: Option<&PyErr>,
-    interrupt: &PyErr,
-) -> PyResult<PyErr> {
-    static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let cls = CLASS.import(py, "descope_mgmt.errors", "InterruptedAfterSend")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("result", result)?;
-    kwargs.set_item("error", error.map(|e| e.value(py).clone()))?;
-    let exc = cls.call((call,), Some(&kwargs))?;
-    let err = PyErr::from_value(exc);
-    err.set_context(py, Some(interrupt.clone_ref(py)));
-    if let Some(e) = error {
-        err.set_cause(py, Some(e.clone_ref(py)));
-    }
-    Ok(err)
-}
-
-/// Set by an `atexit` hook: from then on, a blocking call stops checking for signals, so
-/// a (daemon) thread still waiting in one never takes the GIL while Python finalizes.
-/// (Runtime threads never call into Python at all: async results reach the event loop
-/// through [`crate::asyncio_bridge`].)
-static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
-
-/// `atexit` hook registered by the first client (see [`SHUTTING_DOWN`]).
-#[pyfunction]
-fn shutdown_hook() {
-    SHUTTING_DOWN.store(true, Ordering::SeqCst);
-}
-
-fn register_shutdown_hook(py: Python<'_>) -> PyResult<()> {
-    static REGISTERED: PyOnceLock<()> = PyOnceLock::new();
-    REGISTERED
-        .get_or_try_init(py, || {
-            let hook = wrap_pyfunction!(shutdown_hook, py)?;
-            py.import("atexit")?.call_method1("register", (hook,))?;
-            Ok::<(), PyErr>(())
-        })
-        .map(|_| ())
 }
 
 /// Python objects of call results, converted on the event loop's thread.
@@ -442,7 +295,7 @@ client_class! {
     /// The asyncio flavour of [`PyClient`]: the same methods, returning awaitables that
     /// behave as coroutines. The calls run on the library's own runtime threads, so the
     /// event loop keeps running meanwhile; results are handed back to the loop's thread in
-    /// batches (see [`crate::asyncio_bridge`]).
+    /// batches (see [`crate::asyncio`]).
     /// Usable as an async context manager.
     "AsyncClient": PyAsyncClient;
 

@@ -4,16 +4,21 @@
 //! the pure-Python exceptions of `descope_mgmt.errors`, and runs every call on the core's
 //! one shared, fork-aware tokio runtime (blocking calls release the GIL; `AsyncClient`
 //! methods return coroutine-like awaitables whose results reach the event loop through a
-//! per-loop completion queue, see `asyncio_bridge`).
+//! per-loop completion queue, see `asyncio`).
 //! The public API is re-exported by `descope_mgmt/__init__.py`; stubs are in `_native.pyi`.
 
-mod asyncio_bridge;
+// The modules, each above the ones it uses (no cycle): `errors`; `json` (JSON values and
+// Python objects); `model_class` (the `model_class!` macro, over `json`); `inputs` (caller
+// input and the input classes) and `results` (the result classes) over those; the
+// `asyncio` bridge and the `blocking` wait; `client` at the top.
+mod asyncio;
+mod blocking;
 mod client;
-mod convert;
 mod errors;
-#[macro_use]
+mod inputs;
+mod json;
 mod model_class;
-mod models;
+mod results;
 
 use pyo3::prelude::*;
 
@@ -23,13 +28,13 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyAsyncClient>()?;
-    m.add_class::<models::PyAccessKey>()?;
-    m.add_class::<models::PyKeyTenant>()?;
-    m.add_class::<models::PyRotatedAccessKey>()?;
-    m.add_class::<models::PyTenantToken>()?;
-    m.add_class::<models::PySessionSettings>()?;
-    m.add_class::<models::PyDcrTemplate>()?;
-    models::add_input_properties(m)?;
+    m.add_class::<results::PyAccessKey>()?;
+    m.add_class::<results::PyKeyTenant>()?;
+    m.add_class::<results::PyRotatedAccessKey>()?;
+    m.add_class::<inputs::PyTenantToken>()?;
+    m.add_class::<inputs::PySessionSettings>()?;
+    m.add_class::<results::PyDcrTemplate>()?;
+    inputs::add_input_properties(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every stable error code, from the core (`descope_mgmt.errors` has one class each).
     let codes = descope_mgmt::ErrorCode::ALL.map(|c| c.as_str());

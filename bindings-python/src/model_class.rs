@@ -4,6 +4,9 @@
 //! behind `to_dict()` / `from_dict()`, and [`add_field_properties`], which gives the input
 //! classes one property per field of their core model (so a new core field needs no
 //! change here).
+//!
+//! It depends only on `json`: decoding input (what `from_dict()` does for most classes)
+//! is the `inputs` module's, which builds on this one.
 
 use descope_mgmt::Secret;
 use pyo3::exceptions::PyTypeError;
@@ -12,10 +15,10 @@ use pyo3::types::{PyCFunction, PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 
-use crate::convert::{decode, json_to_py, map_to_py, type_name};
+use crate::json::{json_to_py, map_to_py, type_name};
 
 /// What `repr()` shows instead of a secret.
-pub const MASK: &str = "'***'";
+pub const MASK: &str = "[REDACTED]";
 
 /// Python `repr()` of a JSON-like value.
 pub fn py_repr(py: Python<'_>, value: &Value) -> String {
@@ -48,14 +51,6 @@ pub fn as_dict<'a, 'py>(
             type_name(data)
         ))
     })
-}
-
-/// Decodes a `from_dict` argument (a dict) through the core, like any input.
-pub fn from_json<T: serde::de::DeserializeOwned>(
-    data: &Bound<'_, PyAny>,
-    class: &str,
-) -> PyResult<T> {
-    decode(as_dict(data, class)?, "data")
 }
 
 /// The wire names serde knows for the struct `T`: the `fields` its derived `Deserialize`
@@ -176,21 +171,6 @@ pub trait Wire: Sized {
     }
 }
 
-/// [`Wire`] through serde: `from_dict()` decodes through the core, which takes the
-/// model's wire (camelCase) names and its `snake_case` aliases.
-macro_rules! serde_wire {
-    ($($core:ident),* $(,)?) => {$(
-        impl $crate::model_class::Wire for $core {
-            fn to_json(&self) -> ::serde_json::Value {
-                $crate::model_class::to_value(self)
-            }
-            fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-                $crate::model_class::from_json(data, stringify!($core))
-            }
-        }
-    )*};
-}
-
 /// How a field of a core value is returned by a property: plain values as they are,
 /// secrets in clear, JSON maps as fresh dicts, nested core values as their classes.
 pub trait Field {
@@ -283,7 +263,7 @@ macro_rules! model_class {
             /// This object as a plain dict in the wire's camelCase JSON shape: secrets in
             /// clear, unknown fields kept, unset optional fields left out.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                $crate::convert::json_to_py(py, &$crate::model_class::Wire::to_json(&self.0))
+                $crate::json::json_to_py(py, &$crate::model_class::Wire::to_json(&self.0))
             }
             /// Builds an instance from a dict in the shape `to_dict()` returns (classes with
             /// a constructor also take its snake_case argument names as keys).
@@ -312,3 +292,4 @@ macro_rules! model_class {
         }
     };
 }
+pub(crate) use model_class;

@@ -27,7 +27,8 @@
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
-use descope_mgmt::{runtime, Client, TenantToken};
+use descope_mgmt::bindings::runtime;
+use descope_mgmt::{Client, TenantToken};
 
 /// Where to send the calls, read from the `BENCH_*` environment variables.
 struct Target {

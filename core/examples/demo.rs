@@ -8,8 +8,9 @@
 
 use descope_mgmt::{Client, NewDcrTemplate, SessionSettings, TenantToken};
 
-fn main() {
-    if let Err(e) = descope_mgmt::runtime::block_on(run()) {
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
         eprintln!("demo failed: {e}");
         std::process::exit(1);
     }

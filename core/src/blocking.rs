@@ -1,4 +1,4 @@
-//! A blocking facade over [`Client`], driven by the shared [`runtime`].
+//! A blocking facade over [`Client`], driven by the runtime every client shares.
 //! Used by the C binding and by synchronous Rust programs.
 
 use crate::access_keys::RotatedAccessKey;

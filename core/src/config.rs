@@ -90,24 +90,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the total timeout of one attempt in (fractional) seconds, as bindings receive it
-    /// from their callers. A value that is not a positive, finite number of at most 24 h is a
-    /// `CONFIG` error from [`ClientBuilder::build`].
-    pub fn timeout_secs(mut self, secs: f64) -> Self {
-        self.timeout_secs = Some(secs);
-        self
-    }
-
     /// Sets the connect timeout (default 10 s, capped by the total timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the connect timeout in (fractional) seconds, as bindings receive it; checked
-    /// like [`ClientBuilder::timeout_secs`].
-    pub fn connect_timeout_secs(mut self, secs: f64) -> Self {
-        self.connect_timeout_secs = Some(secs);
         self
     }
 
@@ -120,14 +105,6 @@ impl ClientBuilder {
     /// Sets the longest `Retry-After` that is waited on automatically (default 10 s).
     pub fn max_retry_wait(mut self, wait: Duration) -> Self {
         self.max_retry_wait = Some(wait);
-        self
-    }
-
-    /// Sets the longest `Retry-After` waited on automatically in (fractional) seconds, as
-    /// bindings receive it: 0 never waits; a negative, non-finite or over-24-hours value is
-    /// a `CONFIG` error from [`ClientBuilder::build`].
-    pub fn max_retry_wait_secs(mut self, secs: f64) -> Self {
-        self.max_retry_wait_secs = Some(secs);
         self
     }
 
@@ -148,13 +125,6 @@ impl ClientBuilder {
     /// queue until a request finishes; time spent queued is not part of the timeout.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = Some(connections);
-        self
-    }
-
-    /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`); bindings set
-    /// `python`, `node` or `c`. The default is `rust`.
-    pub fn binding(mut self, binding: impl Into<String>) -> Self {
-        self.binding = Some(binding.into());
         self
     }
 
@@ -291,6 +261,45 @@ impl ClientBuilder {
             max_connections,
             sdk_name: format!("descope-mgmt-{binding}"),
         })
+    }
+}
+
+/// The [`ClientBuilder`] setters only bindings use: the binding's
+/// name in `x-descope-sdk-name`, and durations in (fractional) seconds as callers give
+/// them, which [`ClientBuilder::build`](crate::ClientBuilder::build) checks (a value that
+/// is not a positive, finite number of at most 24 hours is a `CONFIG` error).
+#[doc(hidden)]
+pub trait BindingBuilder: Sized {
+    /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`): `python`,
+    /// `node` or `c`. The default is `rust`.
+    fn binding(self, binding: impl Into<String>) -> Self;
+    /// The total timeout of one attempt, in seconds.
+    fn timeout_secs(self, secs: f64) -> Self;
+    /// The connect timeout, in seconds.
+    fn connect_timeout_secs(self, secs: f64) -> Self;
+    /// The longest `Retry-After` waited on automatically, in seconds (0 never waits).
+    fn max_retry_wait_secs(self, secs: f64) -> Self;
+}
+
+impl BindingBuilder for ClientBuilder {
+    fn binding(mut self, binding: impl Into<String>) -> Self {
+        self.binding = Some(binding.into());
+        self
+    }
+
+    fn timeout_secs(mut self, secs: f64) -> Self {
+        self.timeout_secs = Some(secs);
+        self
+    }
+
+    fn connect_timeout_secs(mut self, secs: f64) -> Self {
+        self.connect_timeout_secs = Some(secs);
+        self
+    }
+
+    fn max_retry_wait_secs(mut self, secs: f64) -> Self {
+        self.max_retry_wait_secs = Some(secs);
+        self
     }
 }
 

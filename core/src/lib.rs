@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 mod access_keys;
+#[doc(hidden)]
+pub mod bindings;
 pub mod blocking;
 mod client;
 pub mod config;
@@ -34,7 +36,7 @@ mod input;
 mod lenient;
 mod response;
 mod retry;
-pub mod runtime;
+mod runtime;
 mod secret;
 mod send_state;
 mod tenant_tokens;
@@ -47,12 +49,7 @@ pub use client::Client;
 pub use config::ClientBuilder;
 pub use dcr_templates::{
     DcrTemplate, NewDcrTemplate, SessionSettings, CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS,
-    SESSION_SETTINGS_FIELDS,
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
-pub use input::{decode_input, decode_input_json, is_showable_field_name};
 pub use secret::Secret;
-pub use send_state::SendState;
-pub use tenant_tokens::{
-    check_batch_len, validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS,
-};
+pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS};

@@ -146,7 +146,7 @@ fn every_shared_vector_passes() {
         for v in vectors {
             count += 1;
             let name = v["name"].as_str().unwrap().to_string();
-            let problems = descope_mgmt::runtime::block_on(run_vector(&emu, &v));
+            let problems = descope_mgmt::bindings::runtime::block_on(run_vector(&emu, &v));
             if !problems.is_empty() {
                 failures.push(format!("{name}: {}", problems.join("; ")));
             }

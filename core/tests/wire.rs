@@ -12,7 +12,7 @@ use descope_mgmt::{
 use support::Emu;
 
 fn rt() -> &'static tokio::runtime::Runtime {
-    descope_mgmt::runtime::runtime()
+    descope_mgmt::bindings::runtime::runtime()
 }
 
 #[test]

@@ -27,7 +27,8 @@ use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 use std::sync::Arc;
 
-use descope_mgmt::{decode_input_json, validate_tenant_tokens, NewDcrTemplate, TenantToken};
+use descope_mgmt::bindings::decode_input_json;
+use descope_mgmt::{validate_tenant_tokens, NewDcrTemplate, TenantToken};
 use descope_mgmt_c::*;
 use descope_mgmt_fuzz::{
     answer, distinctive, object_keys, string_values, Canned, MGMT_KEY, PROJECT_ID,

@@ -52,10 +52,10 @@ export async function usesEveryCall(): Promise<void> {
   } catch (err) {
     if (err instanceof DescopeError) {
       const code: ErrorCode = err.code
-      const wait: number | null = code === ErrorCode.RATE_LIMITED ? err.retryAfter : null
+      const wait: number | null = code === ErrorCode.RATE_LIMITED ? err.retryAfterMs : null
       const failures: BatchFailure[] = err.failures
       const status: number | null = err.status
-      void [wait, failures, status, err.errorCode, err.description, err.errorMessage, err.outcomeUnknown]
+      void [wait, failures, status, err.descopeCode, err.description, err.serverMessage, err.outcomeUnknown]
     }
   }
   void [projectId, secret, masked, uploaded, url, misspelled, typo, extra]

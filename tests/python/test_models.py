@@ -34,7 +34,7 @@ def test_rotate_result_is_typed_immutable_and_masked(client: dm.Client, emu: Emu
     assert isinstance(k.key_tenants[0], dm.KeyTenant)
     leaked = r.cleartext in repr(r) or r.cleartext in str(r)
     assert not leaked, "repr/str shows the cleartext"
-    assert "cleartext='***'" in repr(r)
+    assert "cleartext=[REDACTED]" in repr(r)
     with pytest.raises(AttributeError):
         r.cleartext = "x"  # type: ignore[misc]
     with pytest.raises(AttributeError):
@@ -107,7 +107,7 @@ def test_tenant_token_object() -> None:
     )
     r = repr(t)
     assert "rt-secret" not in r and "idt-secret" not in r
-    assert "refresh_token='***'" in r and "scopes=['s']" in r
+    assert "refresh_token=[REDACTED]" in r and "scopes=['s']" in r
     assert t == dm.TenantToken.from_dict({"appId": "a", "tenantId": "t", "refreshToken": "rt-secret", "idToken": "idt-secret", "scopes": ["s"]})
     assert t == dm.TenantToken.from_dict(t.to_dict())
     assert pickle.loads(pickle.dumps(t)) == t

@@ -151,21 +151,15 @@ class DescopeError(Exception):
         descope_code: str | None = None,
         description: str | None = None,
         server_message: str | None = None,
-        error_code: str | None = None,
     ) -> None:
         code = code or type(self).CODE
         super().__init__(f"{code}: {message}" if code else message)
         self.code = code
         self.message = message
         self.status = status
-        self.descope_code = descope_code if descope_code is not None else error_code
+        self.descope_code = descope_code
         self.description = description
         self.server_message = server_message
-
-    @property
-    def error_code(self) -> str | None:
-        """Deprecated: the former name of :attr:`descope_code`."""
-        return self.descope_code
 
     def __reduce__(self) -> tuple[object, ...]:
         # Rebuild from the message, then restore every attribute: works for the

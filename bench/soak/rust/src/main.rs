@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use descope_mgmt::{runtime, Client, ErrorCode};
+use descope_mgmt::bindings::runtime;
+use descope_mgmt::{Client, ErrorCode};
 
 const KEY: &str = "K2active2";
 const MISSING: &str = "K2soakMissing";
