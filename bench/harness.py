@@ -28,6 +28,8 @@ import threading
 import time
 import urllib.request
 
+import bulk
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 WORKERS = os.path.join(BENCH, "workers")
@@ -509,6 +511,9 @@ def print_tables(res):
         rss = "-" if r["max_rss_kb"] is None else f"{r['max_rss_kb'] / 1024:.1f} MiB"
         print(f"{r['label']:<46} {fmt_ms(r['wall_ms'], 1):>8} ms   peak RSS {rss:>10}"
               + (f"   FAILED: {r['error'][:60]}" if r["error"] else ""))
+    if res.get("bulk"):
+        print("\nBulk upload: client cost per token (fresh process; medians)")
+        bulk.print_table(res["bulk"])
     print("\nTargets (ratios within this run)")
     for t in res["targets"]:
         ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}x"
@@ -561,20 +566,25 @@ def main():
         construct = run_construct(args, cfg, emu, env)
         log(f"batch upload of {cfg['batch_count']} tokens")
         batch = run_batch(args, cfg, emu, env)
+        bulk_res = None
+        if not args.only:
+            log("bulk upload: client cost per token (sink and emulator)")
+            bulk_res = bulk.run_bulk(args, args.mode, emu, env, one_shot_clients, client_argv, one_shot, log)
     finally:
         emu.stop()
 
     meta["machine"]["loadavg_end"] = os.getloadavg()
     meta["seconds"] = round(time.time() - started, 1)
     full_ids = {s.id for s in scenarios(args)}
-    res = dict(meta=meta, throughput=throughput, imports=imports, construct=construct, batch=batch,
+    res = dict(meta=meta, throughput=throughput, imports=imports, construct=construct, batch=batch, bulk=bulk_res,
                targets=targets(throughput, imports) if {t["id"] for t in throughput} == full_ids else [])
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
     print_tables(res)
     failed = ([t["id"] for t in throughput if t["error"]] + [r["id"] for r in imports if r["error"]]
-              + [r["id"] for r in construct if r["error"]] + [r["id"] for r in batch if r["error"]])
+              + [r["id"] for r in construct if r["error"]] + [r["id"] for r in batch if r["error"]]
+              + [f"bulk-{r['server']}-{r['count']}-{r['id']}" for r in (bulk_res or {}).get("rows", []) if r["error"]])
     print(f"\nharness: {meta['seconds']} s; results in {os.path.relpath(args.out, ROOT)}")
     if failed:
         print(f"harness: FAILED clients: {', '.join(failed)} (logs in {os.path.relpath(log_dir, ROOT)})")

@@ -10,6 +10,8 @@ import argparse
 import json
 import os
 
+import bulk
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ANALYSIS = os.path.join(BENCH, "analysis.md")
 COLORS = {"core": "#7f7f7f", "core-ref": "#bdbdbd", "ours": "#1f77b4", "peer": "#ff7f0e", "baseline": "#c7c7c7"}
@@ -203,6 +205,8 @@ def markdown(res, chart_rel, total_seconds):
           f"{mib(r['max_rss_kb'])} | {mib(r['rss_before_kb'])} |")
     w("")
 
+    if res.get("bulk"):
+        w(bulk.markdown(res["bulk"]))
     w("## Machine and run")
     w("")
     w(f"- Command: `{meta['command']}` ({meta['mode']} mode); harness {meta['seconds']:g} s"

@@ -204,6 +204,13 @@ static long proc_status_kb(const char *field) {
     return v;
 }
 
+/* CPU time (user + system) of the whole process, every thread, in ms. */
+static double cpu_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int batch(size_t count) {
     descope_mgmt_client *client = make_client();
     /* Warm up (connection, license handshake, lazy set-up) so the timed call is the upload. */
@@ -236,9 +243,14 @@ static int batch(size_t count) {
     }
     long before = proc_status_kb("VmRSS:");
     descope_mgmt_error *err = NULL;
-    double t = now_ms();
-    descope_mgmt_status st = descope_mgmt_batch_upload_tenant_tokens(client, tokens, count, &err);
-    double wall = now_ms() - t;
+    descope_mgmt_status st = DESCOPE_MGMT_STATUS_OK;
+    double cpu = cpu_ms(), t = now_ms();
+    /* Calls of at most 100,000 tokens (the core's MAX_BATCH_TOKENS). */
+    for (size_t at = 0; at < count && st == DESCOPE_MGMT_STATUS_OK; at += 100000) {
+        size_t n = count - at < 100000 ? count - at : 100000;
+        st = descope_mgmt_batch_upload_tenant_tokens(client, tokens + at, n, &err);
+    }
+    double wall = now_ms() - t, cpu_used = cpu_ms() - cpu;
     if (st != DESCOPE_MGMT_STATUS_OK) {
         fprintf(stderr, "c_worker: batch upload failed: %s\n", descope_mgmt_error_message(err));
         descope_mgmt_error_free(err);
@@ -246,7 +258,8 @@ static int batch(size_t count) {
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("{\"count\":%zu,\"wallMs\":%.6f,\"maxRssKb\":%ld,\"rssBeforeKb\":%ld}\n", count, wall, ru.ru_maxrss, before);
+    printf("{\"count\":%zu,\"wallMs\":%.6f,\"cpuMs\":%.6f,\"maxRssKb\":%ld,\"rssBeforeKb\":%ld}\n", count, wall,
+           cpu_used, ru.ru_maxrss, before);
     free(tokens);
     free(strings);
     descope_mgmt_client_free(client);

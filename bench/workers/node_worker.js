@@ -8,7 +8,9 @@
  *
  *   node node_worker.js serve CLIENT          CLIENT: mgmt | sdk
  *   node node_worker.js batch CLIENT COUNT    after a one-token warm-up upload, one upload of
- *                                              COUNT tokens, in this fresh process
+ *                                              COUNT tokens (calls of at most 100,000), in this
+ *                                              fresh process; CLIENT may also be `floor`:
+ *                                              JSON.stringify + node:http
  *   node node_worker.js construct CLIENT COUNT median client construction time, then the time
  *                                              of the first rotate in the process, of the first
  *                                              on a second new client, and of the next one on it
@@ -145,17 +147,60 @@ function tokens(count) {
   return out
 }
 
+const CHUNK = 100000 // the most tokens one call takes (the core's MAX_BATCH_TOKENS)
+
+/** JSON.stringify + node:http on one keep-alive connection: the plain-Node floor. */
+function floorUpload() {
+  const http = require('node:http')
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const url = new globalThis.URL(URL)
+  return (items) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ tokens: items })
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${PROJECT_ID}:${MANAGEMENT_KEY}`,
+          },
+        },
+        (res) => {
+          const parts = []
+          res.on('data', (d) => parts.push(d))
+          res.on('end', () => {
+            const data = JSON.parse(Buffer.concat(parts).toString())
+            if (res.statusCode !== 200 || (data.failures && data.failures.length)) reject(new Error(`floor upload failed: ${res.statusCode}`))
+            else resolve()
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+}
+
 async function batch(kind, count) {
-  const { batch: upload } = makeClient(kind)
+  const upload = kind === 'floor' ? floorUpload() : makeClient(kind).batch
   // Warm up (connection, license handshake, lazy set-up) so the timed call is the upload.
   await upload([{ appId: 'google-drive', tenantId: 'T2benchwarmup', accessToken: 'at-warm-up' }])
   const items = tokens(count)
+  const chunks = []
+  for (let i = 0; i < count; i += CHUNK) chunks.push(items.slice(i, i + CHUNK))
   const before = Math.round(process.memoryUsage().rss / 1024)
+  const cpu = process.cpuUsage() // user + system of the whole process (every thread)
   const t = nowMs()
-  await upload(items)
+  for (const chunk of chunks) await upload(chunk)
   const wallMs = nowMs() - t
+  const used = process.cpuUsage(cpu)
+  const cpuMs = (used.user + used.system) / 1000
   const maxRssKb = process.resourceUsage().maxRSS // kB
-  process.stdout.write(JSON.stringify({ count, wallMs, maxRssKb, rssBeforeKb: before }) + '\n')
+  process.stdout.write(JSON.stringify({ count, wallMs, cpuMs, maxRssKb, rssBeforeKb: before }) + '\n')
   process.exit(0)
 }
 
@@ -190,6 +235,6 @@ const fail = (e) => {
   process.exit(1)
 }
 if (op === 'serve' && (kind === 'mgmt' || kind === 'sdk')) serve(kind).catch(fail)
-else if (op === 'batch' && (kind === 'mgmt' || kind === 'sdk')) batch(kind, Number(count)).catch(fail)
+else if (op === 'batch' && (kind === 'mgmt' || kind === 'sdk' || kind === 'floor')) batch(kind, Number(count)).catch(fail)
 else if (op === 'construct' && (kind === 'mgmt' || kind === 'sdk')) construct(kind, Number(count)).catch(fail)
 else fail('usage: node_worker.js serve|batch|construct mgmt|sdk [COUNT]')
