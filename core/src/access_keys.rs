@@ -184,7 +184,7 @@ impl Client {
     /// could overtake the resend and void its secret): such a failure is `OUTCOME_UNKNOWN`.
     pub async fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
         validate_access_key_id(id)?;
-        let body = json_body(&RotateBody { id })?;
+        let body = json_body(&RotateBody { id }, 64)?;
         let answer = self
             .post(Request {
                 path: ROTATE_PATH,

@@ -64,10 +64,13 @@ pub(crate) struct Request<'a> {
 /// Writes a request body. Serialising the request models cannot fail today; should a model
 /// ever hold something JSON cannot express, the call fails before sending instead of
 /// panicking (the serde message is left out: it could quote a value).
-pub(crate) fn json_body(value: &impl serde::Serialize) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|_| {
+/// `capacity` is the expected size, so that a large body is written without regrowing.
+pub(crate) fn json_body(value: &impl serde::Serialize, capacity: usize) -> Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut body, value).map_err(|_| {
         Error::invalid_argument("the request could not be written as JSON; nothing was sent")
-    })
+    })?;
+    Ok(body)
 }
 
 /// A 2xx answer.

@@ -286,7 +286,7 @@ impl Client {
     /// failure is `OUTCOME_UNKNOWN`.
     pub async fn create_dcr_template(&self, template: &NewDcrTemplate) -> Result<DcrTemplate> {
         template.validate()?;
-        let body = json_body(template)?;
+        let body = json_body(template, 1024)?;
         let answer = self
             .post(Request {
                 path: CREATE_DCR_TEMPLATE_PATH,

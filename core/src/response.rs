@@ -40,8 +40,11 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
 /// answer carries, before that text goes into an error. A server that echoes the request
 /// (a debug page, an error message quoting the body) must not turn an error into a leak.
 pub(crate) struct Scrubber<'a> {
-    /// The secrets, longest first, each also in its JSON-escaped form when that differs.
-    needles: Vec<std::borrow::Cow<'a, str>>,
+    /// The secrets as given (a batch of 100,000 tokens has 200,000 of them).
+    secrets: Vec<&'a str>,
+    /// The secrets, longest first, each also in its JSON-escaped form when that differs:
+    /// built on the first text to scrub, which most calls never have.
+    needles: std::sync::OnceLock<Vec<std::borrow::Cow<'a, str>>>,
 }
 
 /// What a removed secret is replaced with.
@@ -53,8 +56,20 @@ const MIN_SECRET_LEN: usize = 4;
 impl<'a> Scrubber<'a> {
     /// A scrubber for these secrets; empty and very short ones are ignored.
     pub(crate) fn new(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        Scrubber {
+            secrets: secrets.into_iter().collect(),
+            needles: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The search strings, built once.
+    fn needles(&self) -> &[std::borrow::Cow<'a, str>] {
+        self.needles.get_or_init(|| Self::build(&self.secrets))
+    }
+
+    fn build(secrets: &[&'a str]) -> Vec<std::borrow::Cow<'a, str>> {
         let mut needles: Vec<std::borrow::Cow<'a, str>> = Vec::new();
-        for s in secrets {
+        for &s in secrets {
             if s.len() < MIN_SECRET_LEN {
                 continue;
             }
@@ -68,19 +83,20 @@ impl<'a> Scrubber<'a> {
         }
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         needles.dedup();
-        Scrubber { needles }
+        needles
     }
 
     /// `text` with every known secret replaced by `[REDACTED]`. A text that ends in the
     /// first characters of a secret (a server that cut its echo short) loses that tail too.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for n in &self.needles {
+        let needles = self.needles();
+        for n in needles {
             if out.contains(n.as_ref()) {
                 out = out.replace(n.as_ref(), REDACTED);
             }
         }
-        for n in &self.needles {
+        for n in needles {
             let longest_tail = (MIN_SECRET_LEN..n.len())
                 .rev()
                 .find(|&k| n.is_char_boundary(k) && out.ends_with(&n[..k]));
