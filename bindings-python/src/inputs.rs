@@ -11,7 +11,9 @@
 //! The input classes get one property per core field from [`add_input_properties`]; their
 //! constructors and `from_dict()` are decoded by the core like any other input.
 
-use descope_mgmt::bindings::{decode_input, is_showable_field_name, SESSION_SETTINGS_FIELDS};
+use descope_mgmt::bindings::{
+    decode_from, decode_input, is_showable_field_name, SESSION_SETTINGS_FIELDS,
+};
 use descope_mgmt::{Error, ErrorCode, NewDcrTemplate, Secret, SessionSettings, TenantToken};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -25,12 +27,18 @@ use crate::model_class::{
     add_field_properties, as_dict, camel_to_snake, model_class, py_repr, str_repr, struct_fields,
     to_value, Wire, MASK,
 };
+use crate::source::PySource;
 
 /// Decodes caller input (a dict, list, model object or plain value) into a core request
 /// model. `root` names the argument in errors: a wrong type is a `TypeError`, anything
 /// else an `InvalidArgumentError`; both name the path (e.g. `tokens[1].appId`), never a
 /// value.
 pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, root: &str) -> PyResult<T> {
+    // The direct path reads plain data straight into the model; anything it does not
+    // decode (an input object, any error) goes through JSON, whose error is reported.
+    if let Some(value) = decode_from(PySource(obj.clone())) {
+        return Ok(value);
+    }
     let value = py_to_json(obj, root, input_object)?;
     decode_input(root, &value).map_err(|e| input_error(obj.py(), &e))
 }
@@ -238,12 +246,16 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
             return Err(not_a_list());
         }
         let iter = obj.try_iter().map_err(|_| not_a_list())?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
         for (i, item) in iter.enumerate() {
             let item = item?;
             out.push(match item.cast::<PyTenantToken>() {
                 Ok(t) => t.get().0.clone(),
-                Err(_) => decode(&item, &format!("tokens[{i}]"))?,
+                // The item's path is only spelled out when there is an error to report.
+                Err(_) => match decode_from(PySource(item.clone())) {
+                    Some(token) => token,
+                    None => decode(&item, &format!("tokens[{i}]"))?,
+                },
             });
         }
         Ok(TokenList(out))

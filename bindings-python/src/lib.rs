@@ -8,7 +8,7 @@
 //! The public API is re-exported by `descope_mgmt/__init__.py`; stubs are in `_native.pyi`.
 
 // The modules, each above the ones it uses (no cycle): `errors`; `json` (JSON values and
-// Python objects); `model_class` (the `model_class!` macro, over `json`); `inputs` (caller
+// Python objects) and `source` (Python objects read straight into models); `model_class` (the `model_class!` macro, over `json`); `inputs` (caller
 // input and the input classes) and `results` (the result classes) over those; the
 // `asyncio` bridge and the `blocking` wait; `client` at the top.
 mod asyncio;
@@ -19,6 +19,7 @@ mod inputs;
 mod json;
 mod model_class;
 mod results;
+mod source;
 
 use pyo3::prelude::*;
 

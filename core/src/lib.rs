@@ -33,6 +33,7 @@ pub mod config;
 mod dcr_templates;
 mod error;
 mod input;
+mod input_source;
 mod lenient;
 mod response;
 mod retry;
