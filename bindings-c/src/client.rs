@@ -1,12 +1,10 @@
 //! The client handle and its options.
 
+use dm::bindings::{Binding, ClientOption, ClientOptions};
+use dm::BlockingClient;
 use std::ffi::c_char;
 use std::mem::size_of;
 use std::ptr;
-use std::time::Duration;
-
-use dm::bindings::BindingBuilder;
-use dm::{BlockingClient, Client};
 
 use crate::args::opt_str_arg;
 use crate::boundary::{call, call_out};
@@ -114,10 +112,6 @@ pub extern "C" fn descope_mgmt_options_init(
     })
 }
 
-fn millis(value: i64) -> Option<Duration> {
-    u64::try_from(value).ok().map(Duration::from_millis)
-}
-
 /// The fields of the first version of `descope_mgmt_options`.
 struct OptionsV1 {
     project_id: *const c_char,
@@ -129,10 +123,13 @@ struct OptionsV1 {
     max_retry_wait_ms: i64,
 }
 
-fn builder_from(options: *const descope_mgmt_options) -> FfiResult<dm::ClientBuilder> {
-    let builder = Client::builder().binding("c");
+/// The core's client options from `options` (NULL: none set). Strings that are NULL and
+/// numbers that are negative (`DESCOPE_MGMT_UNSET`) are not set; the core checks the rest.
+fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions> {
+    use ClientOption::*;
+    let mut out = ClientOptions::new(Binding::C);
     if options.is_null() {
-        return Ok(builder);
+        return Ok(out);
     }
     // SAFETY: not NULL; `struct_size` is the first field of every version of the struct.
     // Only a raw read: the caller's struct may be smaller than this version's.
@@ -159,34 +156,33 @@ fn builder_from(options: *const descope_mgmt_options) -> FfiResult<dm::ClientBui
         max_retries: field!(max_retries),
         max_retry_wait_ms: field!(max_retry_wait_ms),
     };
-    let mut builder = builder;
-    if size >= OPTIONS_V2_SIZE {
-        if let Ok(n) = usize::try_from(field!(max_connections)) {
-            builder = builder.max_connections(n);
+    let max_connections = if size >= OPTIONS_V2_SIZE {
+        i64::from(field!(max_connections))
+    } else {
+        DESCOPE_MGMT_UNSET.into()
+    };
+    for (option, p) in [
+        (ProjectId, o.project_id),
+        (ManagementKey, o.management_key),
+        (BaseUrl, o.base_url),
+    ] {
+        if let Some(v) = opt_str_arg(p, &format!("options.{}", option.name(Binding::C)))? {
+            out.set_text(option, v.to_owned())?;
         }
     }
-    if let Some(v) = opt_str_arg(o.project_id, "options.project_id")? {
-        builder = builder.project_id(v);
+    let numbers = [
+        (Timeout, o.timeout_ms),
+        (ConnectTimeout, o.connect_timeout_ms),
+        (MaxRetries, o.max_retries.into()),
+        (MaxRetryWait, o.max_retry_wait_ms),
+        (MaxConnections, max_connections),
+    ];
+    for (option, n) in numbers {
+        if n >= 0 {
+            out.set_number(option, n as f64)?;
+        }
     }
-    if let Some(v) = opt_str_arg(o.management_key, "options.management_key")? {
-        builder = builder.management_key(v);
-    }
-    if let Some(v) = opt_str_arg(o.base_url, "options.base_url")? {
-        builder = builder.base_url(v);
-    }
-    if let Some(d) = millis(o.timeout_ms) {
-        builder = builder.timeout(d);
-    }
-    if let Some(d) = millis(o.connect_timeout_ms) {
-        builder = builder.connect_timeout(d);
-    }
-    if let Ok(n) = u32::try_from(o.max_retries) {
-        builder = builder.max_retries(n);
-    }
-    if let Some(d) = millis(o.max_retry_wait_ms) {
-        builder = builder.max_retry_wait(d);
-    }
-    Ok(builder)
+    Ok(out)
 }
 
 /// Creates a client. `options` may be NULL (every setting from the environment and the
@@ -200,7 +196,7 @@ pub extern "C" fn descope_mgmt_client_new(
     err: *mut *mut descope_mgmt_error,
 ) -> descope_mgmt_status {
     call_out(out, "out", err, || {
-        let client = builder_from(options)?.build()?;
+        let client = options_from(options)?.build()?;
         Ok(descope_mgmt_client {
             inner: BlockingClient::new(client),
         })

@@ -4,15 +4,17 @@
 //! ([`descope_mgmt::bindings::decode_input`]), which owns the models' field names, types, required
 //! and unknown fields. Adding a field to a core input model needs no change here.
 //!
-//! Client options are read here: they are the builder's arguments, not a model.
+//! Client options are read here and handed to the core's `ClientOptions`, which owns their
+//! names, units and checks: adding a client option needs no change here.
 //!
 //! Error messages name the argument, item index and field, never a value: a token pasted
 //! into the wrong field must not end up in an error.
 
 use descope_mgmt::bindings::{
-    check_batch_len, decode_input, is_showable_field_name, BindingBuilder,
+    check_batch_len, decode_input, is_showable_field_name, option_names, Binding, ClientOption,
+    ClientOptions, OptionKind,
 };
-use descope_mgmt::{Client, ClientBuilder, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
+use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
@@ -20,53 +22,26 @@ use serde::de::DeserializeOwned;
 use crate::errors::{config, descope_error, type_error};
 use crate::js_reader::{read_argument, Reader};
 
-/// The names `new Client(options)` accepts.
-const CLIENT_OPTIONS: [&str; 8] = [
-    "projectId",
-    "managementKey",
-    "baseUrl",
-    "timeoutMs",
-    "connectTimeoutMs",
-    "maxRetries",
-    "maxRetryWaitMs",
-    "maxConnections",
-];
-
-/// The options of `new Client(options)`, read from JavaScript. Unset values fall back to the
-/// environment in the core (`DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`).
-#[derive(Default)]
-pub(crate) struct ClientOptions {
-    project_id: Option<String>,
-    management_key: Option<String>,
-    base_url: Option<String>,
-    timeout_ms: Option<f64>,
-    connect_timeout_ms: Option<f64>,
-    max_retries: Option<f64>,
-    max_retry_wait_ms: Option<f64>,
-    max_connections: Option<f64>,
-}
-
-/// Builds a core client from `new Client(options)`. A non-object, an unknown option or a
-/// value of the wrong JavaScript type is a `TypeError`; a bad value is a `CONFIG` error from
-/// the core.
+/// Builds a core client from `new Client(options)`: every option the caller set goes to the
+/// core's [`ClientOptions`], which names, checks and converts them (milliseconds here). A
+/// non-object, an unknown option or a value of the wrong JavaScript type is a `TypeError`;
+/// a bad value is a `CONFIG` error from the core.
 pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<Client> {
-    let options = match options {
-        None => ClientOptions::default(),
-        Some(value) => client_options(value)?,
-    };
-    apply(Client::builder().binding("node"), options)?
-        .build()
-        .map_err(|e| descope_error(&e))
+    let mut o = ClientOptions::new(Binding::Node);
+    if let Some(value) = options {
+        client_options(value, &mut o)?;
+    }
+    o.build().map_err(|e| descope_error(&e))
 }
 
 /// Reads the options object's own enumerable properties (inherited ones, such as a
 /// polluted `Object.prototype.baseUrl`, are ignored), so that numbers arrive as they are
 /// (`NaN` included) and the core decides whether they are acceptable.
-fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
+fn client_options(value: Unknown<'_>, o: &mut ClientOptions) -> napi::Result<()> {
     let shape = "options must be an object such as { projectId, managementKey }";
     let kind = value.get_type()?;
     if kind == ValueType::Null || kind == ValueType::Undefined {
-        return Ok(ClientOptions::default());
+        return Ok(());
     }
     if kind != ValueType::Object {
         return Err(type_error(format!("{shape}, not {}", js_kind(kind))));
@@ -76,33 +51,35 @@ fn client_options(value: Unknown<'_>) -> napi::Result<ClientOptions> {
         return Err(type_error(format!("{shape}, not an array")));
     }
     let entries = reader.own_entries(value.raw())?;
-    for (name, _) in &entries {
-        if !CLIENT_OPTIONS.contains(&name.as_str()) {
-            let shown = if is_showable_field_name(name) {
+    let mut known = Vec::with_capacity(entries.len());
+    for (name, v) in entries {
+        let Some(option) = ClientOption::named(&name, Binding::Node) else {
+            let shown = if is_showable_field_name(&name) {
                 format!("`{name}`")
             } else {
                 "(name not shown)".to_owned()
             };
             return Err(type_error(format!(
                 "options: unknown option {shown}, expected one of `{}`",
-                CLIENT_OPTIONS.join("`, `")
+                option_names(Binding::Node).join("`, `")
             )));
-        }
+        };
+        known.push((option, name, v));
     }
-    let mut o = ClientOptions::default();
-    for (name, v) in entries {
-        match name.as_str() {
-            "projectId" => o.project_id = string_option(&reader, v, &name)?,
-            "managementKey" => o.management_key = string_option(&reader, v, &name)?,
-            "baseUrl" => o.base_url = string_option(&reader, v, &name)?,
-            "timeoutMs" => o.timeout_ms = number_option(&reader, v, &name)?,
-            "connectTimeoutMs" => o.connect_timeout_ms = number_option(&reader, v, &name)?,
-            "maxRetries" => o.max_retries = number_option(&reader, v, &name)?,
-            "maxRetryWaitMs" => o.max_retry_wait_ms = number_option(&reader, v, &name)?,
-            _ => o.max_connections = number_option(&reader, v, &name)?,
-        }
+    for (option, name, v) in known {
+        let set = match option.kind() {
+            OptionKind::Text => match string_option(&reader, v, &name)? {
+                Some(text) => o.set_text(option, text),
+                None => Ok(()),
+            },
+            OptionKind::Duration | OptionKind::Count => match number_option(&reader, v, &name)? {
+                Some(n) => o.set_number(option, n),
+                None => Ok(()),
+            },
+        };
+        set.map_err(|e| descope_error(&e))?;
     }
-    Ok(o)
+    Ok(())
 }
 
 /// An option that must be a string when set (`undefined` and `null` mean "not set"). A
@@ -138,45 +115,6 @@ fn number_option(reader: &Reader, value: sys::napi_value, name: &str) -> napi::R
             js_kind(other)
         ))),
     }
-}
-
-/// Passes the options to the core's builder. The core validates the timeout (positive,
-/// finite, at most 24 hours) and the retry count (at most 10) when the client is built.
-fn apply(mut builder: ClientBuilder, o: ClientOptions) -> napi::Result<ClientBuilder> {
-    if let Some(project_id) = o.project_id {
-        builder = builder.project_id(project_id);
-    }
-    if let Some(key) = o.management_key {
-        builder = builder.management_key(key);
-    }
-    if let Some(url) = o.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(ms) = o.timeout_ms {
-        builder = builder.timeout_secs(ms / 1000.0);
-    }
-    if let Some(ms) = o.connect_timeout_ms {
-        builder = builder.connect_timeout_secs(ms / 1000.0);
-    }
-    if let Some(ms) = o.max_retry_wait_ms {
-        builder = builder.max_retry_wait_secs(ms / 1000.0);
-    }
-    if let Some(n) = o.max_retries {
-        // The core takes a u32; only what cannot be one is refused here. Larger whole
-        // numbers saturate, and the core refuses them.
-        if n.is_nan() || n < 0.0 || (n.is_finite() && n.fract() != 0.0) {
-            return Err(config("maxRetries must be a whole number, 0 or more"));
-        }
-        builder = builder.max_retries(n as u32);
-    }
-    if let Some(n) = o.max_connections {
-        // As for maxRetries: whole numbers saturate, and the core refuses 0 and too many.
-        if n.is_nan() || n < 0.0 || (n.is_finite() && n.fract() != 0.0) {
-            return Err(config("maxConnections must be a whole number, 1 or more"));
-        }
-        builder = builder.max_connections(n as usize);
-    }
-    Ok(builder)
 }
 
 /// Decodes argument `root` with the core's input decoder; a wrong type is a `TypeError`.
@@ -258,93 +196,7 @@ fn js_kind(kind: ValueType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{apply, ClientOptions};
-    use descope_mgmt::Client;
-    use napi::Status;
-    use serde_json::Value;
-
-    /// The status and reason of a conversion error.
-    fn failure<T>(result: napi::Result<T>) -> (Status, String) {
-        match result {
-            Ok(_) => panic!("the conversion should fail"),
-            Err(e) => (e.status, e.reason.clone()),
-        }
-    }
-
-    /// The `code` of a serialized core error, or "" for a plain napi error.
-    fn code(reason: &str) -> String {
-        reason
-            .strip_prefix(crate::errors::ERROR_PREFIX)
-            .and_then(|json| serde_json::from_str::<Value>(json).ok())
-            .and_then(|v| v["code"].as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
-    /// A builder that never reads the environment, for option tests.
-    fn built(options: ClientOptions) -> napi::Result<Client> {
-        let builder = Client::builder()
-            .ignore_env()
-            .project_id("P2x")
-            .management_key("K2secretValue")
-            .base_url("http://127.0.0.1:1");
-        apply(builder, options)?
-            .build()
-            .map_err(|e| crate::errors::descope_error(&e))
-    }
-
-    #[test]
-    fn timeouts_and_retries_are_checked_by_the_core() {
-        for ms in [
-            1e30,
-            f64::MAX,
-            f64::NAN,
-            f64::INFINITY,
-            -1.0,
-            0.0,
-            1e-9,
-            86_400_001.0,
-        ] {
-            let (_, reason) = failure(built(ClientOptions {
-                timeout_ms: Some(ms),
-                ..ClientOptions::default()
-            }));
-            assert_eq!(code(&reason), "CONFIG", "{ms}: {reason}");
-            assert!(!reason.contains("K2secretValue"));
-        }
-        for n in [11.0, 1e30, f64::INFINITY, -1.0, 1.5, f64::NAN] {
-            let (_, reason) = failure(built(ClientOptions {
-                max_retries: Some(n),
-                ..ClientOptions::default()
-            }));
-            assert_eq!(code(&reason), "CONFIG", "{n}: {reason}");
-        }
-        for n in [0.0, -1.0, 1.5, f64::NAN, 4097.0, 1e30, f64::INFINITY] {
-            let (_, reason) = failure(built(ClientOptions {
-                max_connections: Some(n),
-                ..ClientOptions::default()
-            }));
-            assert_eq!(code(&reason), "CONFIG", "{n}: {reason}");
-            assert!(
-                reason.contains("maxConnections") || reason.contains("max_connections"),
-                "{reason}"
-            );
-        }
-        for n in [1.0, 4096.0] {
-            built(ClientOptions {
-                max_connections: Some(n),
-                ..ClientOptions::default()
-            })
-            .expect("a connection limit from 1 to 4096 is accepted");
-        }
-        let client = built(ClientOptions {
-            timeout_ms: Some(1500.0),
-            max_retries: Some(10.0),
-            ..ClientOptions::default()
-        })
-        .unwrap();
-        assert_eq!(client.timeout().as_millis(), 1500);
-        assert_eq!(client.max_retries(), 10);
-    }
+    use descope_mgmt::bindings::{option_names, Binding};
 
     /// The body of `export interface <name> { ... }` in the hand-written d.ts header.
     fn dts_interface(name: &str) -> &'static str {
@@ -413,6 +265,15 @@ mod tests {
             3,
             "the unit fields are {union}"
         );
+    }
+
+    #[test]
+    fn the_dts_client_options_are_the_cores() {
+        let names: Vec<String> = option_names(Binding::Node)
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(dts_fields(dts_interface("ClientOptions")), names);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use std::sync::RwLock;
 
-use descope_mgmt::bindings::BindingBuilder;
-use descope_mgmt::{Client, ErrorCode, Secret};
+use descope_mgmt::bindings::{Binding, Call, ClientOption, ClientOptions};
+use descope_mgmt::{Client, ErrorCode};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -21,13 +21,10 @@ struct Shared {
     client: RwLock<Option<Client>>,
 }
 
-/// A count the core takes unsigned; a negative one is a `CONFIG` error saying `rule`.
-fn count<T: TryFrom<i64>>(py: Python<'_>, n: Option<i64>, rule: &str) -> PyResult<Option<T>> {
-    n.map(|n| T::try_from(n).map_err(|_| raise(py, ErrorCode::Config, rule)))
-        .transpose()
-}
-
 impl Shared {
+    /// A client from the constructor's keywords: what was passed goes to the core's
+    /// `ClientOptions` (seconds here), which checks it; the rest falls back to
+    /// DESCOPE_PROJECT_ID, DESCOPE_MANAGEMENT_KEY, DESCOPE_BASE_URI and the defaults.
     #[allow(clippy::too_many_arguments)]
     fn build(
         py: Python<'_>,
@@ -40,37 +37,31 @@ impl Shared {
         max_retry_wait: Option<f64>,
         max_connections: Option<i64>,
     ) -> PyResult<Shared> {
-        let mut b = Client::builder().binding("python");
-        // Only what was passed is set: the core falls back to DESCOPE_PROJECT_ID,
-        // DESCOPE_MANAGEMENT_KEY and DESCOPE_BASE_URI for the rest.
-        if let Some(p) = config_str(project_id, "project_id")? {
-            b = b.project_id(p);
+        use ClientOption::*;
+        let mut o = ClientOptions::new(Binding::Python);
+        let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
+        for (option, value) in [
+            (ProjectId, project_id),
+            (ManagementKey, management_key),
+            (BaseUrl, base_url),
+        ] {
+            if let Some(text) = config_str(value, option.name(Binding::Python))? {
+                o.set_text(option, text).map_err(core)?;
+            }
         }
-        if let Some(k) = config_str(management_key, "management_key")? {
-            b = b.management_key(Secret::new(k));
+        let numbers = [
+            (Timeout, timeout),
+            (ConnectTimeout, connect_timeout),
+            (MaxRetries, max_retries.map(|n| n as f64)),
+            (MaxRetryWait, max_retry_wait),
+            (MaxConnections, max_connections.map(|n| n as f64)),
+        ];
+        for (option, value) in numbers {
+            if let Some(n) = value {
+                o.set_number(option, n).map_err(core)?;
+            }
         }
-        if let Some(u) = config_str(base_url, "base_url")? {
-            b = b.base_url(u);
-        }
-        // Unset options keep the core's defaults (timeout 60 s, 2 retries, 64 connections).
-        if let Some(secs) = timeout {
-            b = b.timeout_secs(secs);
-        }
-        if let Some(secs) = connect_timeout {
-            b = b.connect_timeout_secs(secs);
-        }
-        if let Some(secs) = max_retry_wait {
-            b = b.max_retry_wait_secs(secs);
-        }
-        // The core checks the ranges (0 connections is refused); a negative count never
-        // reaches it.
-        if let Some(n) = count::<u32>(py, max_retries, "max_retries must be 0 or more")? {
-            b = b.max_retries(n);
-        }
-        if let Some(n) = count::<usize>(py, max_connections, "max_connections must be 1 or more")? {
-            b = b.max_connections(n);
-        }
-        let client = b.build().map_err(|e| to_pyerr(py, &e))?;
+        let client = o.build().map_err(core)?;
         Ok(Shared {
             client: RwLock::new(Some(client)),
         })
@@ -231,7 +222,7 @@ client_class! {
         let waited = wait(
             py,
             async move { client.rotate_access_key(&id).await },
-            OnCancel::FinishOnceSent,
+            OnCancel::for_call(Call::RotateAccessKey),
         )?;
         deliver(py, waited, "rotate_access_key", PyRotatedAccessKey)
     }
@@ -246,7 +237,7 @@ client_class! {
         let waited = wait(
             py,
             async move { client.batch_upload_tenant_tokens(&tokens).await },
-            OnCancel::Abort,
+            OnCancel::for_call(Call::BatchUploadTenantTokens),
         )?;
         waited.outcome.map_err(|e| to_pyerr(py, &e))
     }
@@ -267,7 +258,7 @@ client_class! {
         let waited = wait(
             py,
             async move { client.create_dcr_template(&template).await },
-            OnCancel::FinishOnceSent,
+            OnCancel::for_call(Call::CreateDcrTemplate),
         )?;
         deliver(py, waited, "create_dcr_template", PyDcrTemplate)
     }
@@ -307,7 +298,7 @@ client_class! {
             Ok((client, id)) => AsyncCall::new(
                 move || async move { client.rotate_access_key(&id).await },
                 rotated_to_py,
-                OnCancel::FinishOnceSent,
+                OnCancel::for_call(Call::RotateAccessKey),
             ),
             Err(e) => AsyncCall::failed(e),
         }
@@ -322,7 +313,7 @@ client_class! {
                 move || async move { client.batch_upload_tenant_tokens(&tokens).await },
                 none_to_py,
                 // Safe to repeat: cancelling aborts it at any point.
-                OnCancel::Abort,
+                OnCancel::for_call(Call::BatchUploadTenantTokens),
             ),
             Err(e) => AsyncCall::failed(e),
         }
@@ -342,7 +333,7 @@ client_class! {
             Ok((client, template)) => AsyncCall::new(
                 move || async move { client.create_dcr_template(&template).await },
                 template_to_py,
-                OnCancel::FinishOnceSent,
+                OnCancel::for_call(Call::CreateDcrTemplate),
             ),
             Err(e) => AsyncCall::failed(e),
         }

@@ -1,12 +1,13 @@
 //! What this project's Python, Node and C bindings need from the core beyond the Rust API:
 //! schema-driven input decoding, the batch cap check, the send-state tracker, the shared
-//! runtime and the builder setters that take a caller's own units. Not part of
+//! runtime, and the client options as every binding's constructor names them. Not part of
 //! the Rust API: hidden from the docs and free to change in any release.
 
-pub use crate::config::BindingBuilder;
 pub use crate::dcr_templates::SESSION_SETTINGS_FIELDS;
 pub use crate::input::{decode_input, decode_input_json, is_showable_field_name};
 pub use crate::input_source::{decode_from, Read, Source};
+pub use crate::options::{option_names, Binding, ClientOption, ClientOptions, OptionKind};
+pub use crate::retry::Call;
 pub use crate::send_state::SendState;
 pub use crate::tenant_tokens::check_batch_len;
 

@@ -51,12 +51,9 @@ pub struct ClientBuilder {
     management_key: Option<Secret>,
     base_url: Option<String>,
     timeout: Option<Duration>,
-    timeout_secs: Option<f64>,
     connect_timeout: Option<Duration>,
-    connect_timeout_secs: Option<f64>,
     max_retries: Option<u32>,
     max_retry_wait: Option<Duration>,
-    max_retry_wait_secs: Option<f64>,
     license_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     max_connections: Option<usize>,
@@ -125,6 +122,13 @@ impl ClientBuilder {
     /// queue until a request finishes; time spent queued is not part of the timeout.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = Some(connections);
+        self
+    }
+
+    /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`); set by the
+    /// bindings' client options. The default is `rust`.
+    pub(crate) fn binding(mut self, binding: impl Into<String>) -> Self {
+        self.binding = Some(binding.into());
         self
     }
 
@@ -200,10 +204,7 @@ impl ClientBuilder {
                 None => derive_base_url(&project_id)?,
             },
         };
-        let timeout = match self.timeout_secs {
-            Some(secs) => checked_secs("the timeout", secs)?,
-            None => self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-        };
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() || timeout > MAX_TIMEOUT {
             return Err(Error::config(
                 "the timeout must be greater than zero and at most 24 hours",
@@ -211,11 +212,10 @@ impl ClientBuilder {
         }
         // The connect timeout stays below the total one, so a connection that never
         // completes is reported as a connect failure (nothing sent), never as a lost answer.
-        let connect_timeout = match self.connect_timeout_secs {
-            Some(secs) => checked_secs("the connect timeout", secs)?,
-            None => self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-        }
-        .min(timeout.mul_f64(0.8));
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+            .min(timeout.mul_f64(0.8));
         if connect_timeout.is_zero() {
             return Err(Error::config(
                 "the connect timeout must be greater than zero",
@@ -246,11 +246,7 @@ impl ClientBuilder {
             timeout,
             connect_timeout,
             max_retries,
-            max_retry_wait: match self.max_retry_wait_secs {
-                Some(0.0) => Duration::ZERO,
-                Some(secs) => checked_secs("the longest retry wait", secs)?,
-                None => self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
-            },
+            max_retry_wait: self.max_retry_wait.unwrap_or(DEFAULT_MAX_RETRY_WAIT),
             license_timeout: self
                 .license_timeout
                 .unwrap_or(DEFAULT_LICENSE_TIMEOUT)
@@ -261,45 +257,6 @@ impl ClientBuilder {
             max_connections,
             sdk_name: format!("descope-mgmt-{binding}"),
         })
-    }
-}
-
-/// The [`ClientBuilder`] setters only bindings use: the binding's
-/// name in `x-descope-sdk-name`, and durations in (fractional) seconds as callers give
-/// them, which [`ClientBuilder::build`](crate::ClientBuilder::build) checks (a value that
-/// is not a positive, finite number of at most 24 hours is a `CONFIG` error).
-#[doc(hidden)]
-pub trait BindingBuilder: Sized {
-    /// Names the binding in `x-descope-sdk-name` (`descope-mgmt-<binding>`): `python`,
-    /// `node` or `c`. The default is `rust`.
-    fn binding(self, binding: impl Into<String>) -> Self;
-    /// The total timeout of one attempt, in seconds.
-    fn timeout_secs(self, secs: f64) -> Self;
-    /// The connect timeout, in seconds.
-    fn connect_timeout_secs(self, secs: f64) -> Self;
-    /// The longest `Retry-After` waited on automatically, in seconds (0 never waits).
-    fn max_retry_wait_secs(self, secs: f64) -> Self;
-}
-
-impl BindingBuilder for ClientBuilder {
-    fn binding(mut self, binding: impl Into<String>) -> Self {
-        self.binding = Some(binding.into());
-        self
-    }
-
-    fn timeout_secs(mut self, secs: f64) -> Self {
-        self.timeout_secs = Some(secs);
-        self
-    }
-
-    fn connect_timeout_secs(mut self, secs: f64) -> Self {
-        self.connect_timeout_secs = Some(secs);
-        self
-    }
-
-    fn max_retry_wait_secs(mut self, secs: f64) -> Self {
-        self.max_retry_wait_secs = Some(secs);
-        self
     }
 }
 
@@ -317,15 +274,6 @@ pub(crate) struct Config {
     pub max_response_bytes: usize,
     pub max_connections: usize,
     pub sdk_name: String,
-}
-
-fn checked_secs(what: &str, secs: f64) -> Result<Duration> {
-    if !secs.is_finite() || secs <= 0.0 || secs > MAX_TIMEOUT.as_secs_f64() {
-        return Err(Error::config(format!(
-            "{what} must be a positive number of seconds, at most 24 hours (got {secs})"
-        )));
-    }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 /// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`
@@ -613,43 +561,29 @@ mod tests {
     }
 
     #[test]
-    fn timeouts_in_seconds_are_checked() {
+    fn timeouts_are_checked() {
         let b = || {
             ClientBuilder::default()
                 .project_id("P2x")
                 .management_key("K")
         };
         let none = |_: &str| None;
-        assert_eq!(
-            b().timeout_secs(1.5).resolve(&none).unwrap().timeout,
-            Duration::from_millis(1500)
-        );
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e30] {
-            let e = b().timeout_secs(bad).resolve(&none).unwrap_err();
-            assert_eq!(e.code(), crate::ErrorCode::Config, "{bad}");
+        for bad in [Duration::ZERO, Duration::from_secs(u64::MAX)] {
+            let e = b().timeout(bad).resolve(&none).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::Config, "{bad:?}");
         }
         let e = b()
-            .timeout(Duration::from_secs(u64::MAX))
+            .connect_timeout(Duration::ZERO)
             .resolve(&none)
             .unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::Config);
         let c = b()
-            .connect_timeout_secs(0.25)
-            .max_retry_wait_secs(0.0)
+            .connect_timeout(Duration::from_millis(250))
+            .max_retry_wait(Duration::ZERO)
             .resolve(&none)
             .unwrap();
         assert_eq!(c.connect_timeout, Duration::from_millis(250));
         assert_eq!(c.max_retry_wait, Duration::ZERO);
-        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e30] {
-            for e in [
-                b().connect_timeout_secs(bad).resolve(&none),
-                b().max_retry_wait_secs(bad).resolve(&none),
-            ] {
-                assert_eq!(e.unwrap_err().code(), crate::ErrorCode::Config, "{bad}");
-            }
-        }
-        let e = b().connect_timeout_secs(0.0).resolve(&none).unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::Config);
     }
 
     #[test]

@@ -35,6 +35,7 @@ mod error;
 mod input;
 mod input_source;
 mod lenient;
+mod options;
 mod response;
 mod retry;
 mod runtime;

@@ -159,9 +159,9 @@ def test_config_errors() -> None:
     with pytest.raises(dm.ConfigError):
         dm.Client("P2x", "K2x", max_retries=1000)
     for bad in (-1.0, float("nan"), float("inf"), 1e30):
-        with pytest.raises(dm.ConfigError, match="connect timeout"):
+        with pytest.raises(dm.ConfigError, match="connect_timeout must be a number of seconds"):
             dm.Client("P2x", "K2x", connect_timeout=bad)
-        with pytest.raises(dm.ConfigError, match="retry wait"):
+        with pytest.raises(dm.ConfigError, match="max_retry_wait must be a number of seconds"):
             dm.Client("P2x", "K2x", max_retry_wait=bad)
     with pytest.raises(dm.ConfigError):
         dm.Client("P2x", "K2x", connect_timeout=0)
