@@ -7,7 +7,7 @@ use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
 use crate::response::decode;
-use crate::retry::Safety;
+use crate::retry::Call;
 use crate::secret::Secret;
 
 /// Path of the rotate call.
@@ -189,7 +189,7 @@ impl Client {
             .post(Request {
                 path: ROTATE_PATH,
                 body,
-                safety: Safety::NotIdempotent,
+                safety: Call::RotateAccessKey.safety(),
                 unknown_outcome_hint: ROTATE_UNKNOWN,
                 secrets: Vec::new(),
             })

@@ -7,7 +7,7 @@ use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
 use crate::response::decode;
-use crate::retry::Safety;
+use crate::retry::Call;
 
 /// Path of the create call.
 pub const CREATE_DCR_TEMPLATE_PATH: &str = "/v1/mgmt/resource/dynamic-registration-template/create";
@@ -291,7 +291,7 @@ impl Client {
             .post(Request {
                 path: CREATE_DCR_TEMPLATE_PATH,
                 body,
-                safety: Safety::NotIdempotent,
+                safety: Call::CreateDcrTemplate.safety(),
                 unknown_outcome_hint: CREATE_UNKNOWN,
                 secrets: Vec::new(),
             })

@@ -17,6 +17,34 @@ pub(crate) enum Safety {
     NotIdempotent,
 }
 
+/// The three calls, each with its one safety rule: bindings derive what cancelling a
+/// call does from it (a call safe to repeat may be abandoned at any point; the others finish
+/// once their request may have been sent, so that an applied change is never lost).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// `POST /v1/mgmt/accesskey/rotate`: never safe to repeat.
+    RotateAccessKey,
+    /// `POST /v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload`: an all-or-nothing
+    /// upsert, safe to repeat.
+    BatchUploadTenantTokens,
+    /// `POST /v1/mgmt/resource/dynamic-registration-template/create`: never safe to repeat.
+    CreateDcrTemplate,
+}
+
+impl Call {
+    /// Whether sending the call twice has the same effect as sending it once.
+    pub const fn safe_to_repeat(self) -> bool {
+        matches!(self.safety(), Safety::Idempotent)
+    }
+
+    pub(crate) const fn safety(self) -> Safety {
+        match self {
+            Call::BatchUploadTenantTokens => Safety::Idempotent,
+            Call::RotateAccessKey | Call::CreateDcrTemplate => Safety::NotIdempotent,
+        }
+    }
+}
+
 /// What one attempt observed, reduced to what the retry decision needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Observed {

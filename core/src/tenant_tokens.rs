@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{json_body, Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
 use crate::response::decode_seed;
-use crate::retry::Safety;
+use crate::retry::Call;
 use crate::secret::Secret;
 
 /// Path of the batch upload call.
@@ -281,7 +281,7 @@ impl Client {
             .post(Request {
                 path: BATCH_UPLOAD_PATH,
                 body,
-                safety: Safety::Idempotent,
+                safety: Call::BatchUploadTenantTokens.safety(),
                 unknown_outcome_hint: BATCH_UNKNOWN,
                 secrets: tokens.iter().flat_map(TenantToken::secrets).collect(),
             })

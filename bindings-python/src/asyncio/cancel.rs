@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use descope_mgmt::bindings::SendState;
+use descope_mgmt::bindings::{Call, SendState};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
@@ -16,6 +16,18 @@ pub enum OnCancel {
     /// Abort only while nothing can have reached the server; once the request may have
     /// been sent, finish the call and deliver its outcome (rotate, create).
     FinishOnceSent,
+}
+
+impl OnCancel {
+    /// The policy of `call`, from the core's one rule: a call safe to repeat may be
+    /// abandoned at any point; any other finishes once its request may have been sent.
+    pub fn for_call(call: Call) -> OnCancel {
+        if call.safe_to_repeat() {
+            OnCancel::Abort
+        } else {
+            OnCancel::FinishOnceSent
+        }
+    }
 }
 
 /// How a running call is stopped.
