@@ -12,36 +12,47 @@ pub(crate) fn str_arg<'a>(p: *const c_char, what: &str) -> FfiResult<&'a str> {
 
 /// An optional string argument: NULL is `None`.
 pub(crate) fn opt_str_arg<'a>(p: *const c_char, what: &str) -> FfiResult<Option<&'a str>> {
+    opt_str_arg_at(p, || what.to_owned())
+}
+
+/// [`opt_str_arg`] for an argument whose name is only spelled out for an error (an item of
+/// a 100,000-token batch: `tokens[i].app_id`).
+pub(crate) fn opt_str_arg_at<'a>(
+    p: *const c_char,
+    what: impl FnOnce() -> String,
+) -> FfiResult<Option<&'a str>> {
     if p.is_null() {
         return Ok(None);
     }
     // SAFETY: not NULL; the caller promises a NUL-terminated string alive for the call.
     let s = unsafe { CStr::from_ptr(p) };
-    s.to_str().map(Some).map_err(|_| Failure::utf8(what))
+    s.to_str().map(Some).map_err(|_| Failure::utf8(&what()))
 }
 
 /// An optional array of strings: NULL is `None`; a NULL element is an error.
 pub(crate) fn opt_str_array(
     items: *const *const c_char,
     count: usize,
-    what: &str,
+    what: impl Fn() -> String,
 ) -> FfiResult<Option<Vec<String>>> {
     if items.is_null() {
         if count == 0 {
             return Ok(None);
         }
+        let what = what();
         return Err(Failure::null(&format!(
             "{what} (with {what}_count {count})"
         )));
     }
-    (0..count)
-        .map(|i| {
-            // SAFETY: the caller promises `count` readable elements.
-            let p = unsafe { *items.add(i) };
-            str_arg(p, &format!("{what}[{i}]")).map(str::to_owned)
-        })
-        .collect::<FfiResult<Vec<_>>>()
-        .map(Some)
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        // SAFETY: the caller promises `count` readable elements.
+        let p = unsafe { *items.add(i) };
+        let item = opt_str_arg_at(p, || format!("{}[{i}]", what()))?
+            .ok_or_else(|| Failure::null(&format!("{}[{i}]", what())))?;
+        out.push(item.to_owned());
+    }
+    Ok(Some(out))
 }
 
 /// Parses a JSON input argument into one of core's models with core's input decoder: the

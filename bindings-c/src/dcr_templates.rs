@@ -110,7 +110,7 @@ fn convert(t: *const descope_mgmt_new_dcr_template) -> FfiResult<NewDcrTemplate>
         session_settings,
         skip_consent_screen: flag(t.skip_consent_screen),
         force_add_all_authorization_info: flag(t.force_add_all_authorization_info),
-        tags: opt_str_array(t.tags, t.tags_count, "tmpl.tags")?,
+        tags: opt_str_array(t.tags, t.tags_count, || "tmpl.tags".to_owned())?,
     })
 }
 

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use dm::{Secret, TenantToken};
 
-use crate::args::{opt_str_arg, opt_str_array, parse_json_arg, str_arg};
+use crate::args::{opt_str_arg_at, opt_str_array, parse_json_arg, str_arg};
 use crate::boundary::call;
 use crate::client::{client_arg, descope_mgmt_client};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
@@ -46,29 +46,24 @@ pub struct descope_mgmt_tenant_token {
     pub granted_by: *const c_char,
 }
 
-fn secret(p: *const c_char, what: &str) -> FfiResult<Option<Secret>> {
-    Ok(opt_str_arg(p, what)?.map(Secret::new))
-}
-
 fn convert(t: &descope_mgmt_tenant_token, i: usize) -> FfiResult<TenantToken> {
-    let name = |field: &str| format!("tokens[{i}].{field}");
+    // The field's path is only spelled out for an error.
+    let text = |p: *const c_char, field: &'static str| {
+        opt_str_arg_at(p, move || format!("tokens[{i}].{field}"))
+    };
+    let owned = |p, field| Ok::<_, Failure>(text(p, field)?.map(str::to_owned));
+    let secret = |p, field| Ok::<_, Failure>(text(p, field)?.map(Secret::new));
     Ok(TenantToken {
-        app_id: opt_str_arg(t.app_id, &name("app_id"))?
-            .unwrap_or_default()
-            .to_owned(),
-        tenant_id: opt_str_arg(t.tenant_id, &name("tenant_id"))?
-            .unwrap_or_default()
-            .to_owned(),
-        refresh_token: secret(t.refresh_token, &name("refresh_token"))?,
-        access_token: secret(t.access_token, &name("access_token"))?,
+        app_id: owned(t.app_id, "app_id")?.unwrap_or_default(),
+        tenant_id: owned(t.tenant_id, "tenant_id")?.unwrap_or_default(),
+        refresh_token: secret(t.refresh_token, "refresh_token")?,
+        access_token: secret(t.access_token, "access_token")?,
         access_token_expiry: (t.access_token_expiry != 0).then_some(t.access_token_expiry),
-        access_token_type: opt_str_arg(t.access_token_type, &name("access_token_type"))?
-            .map(str::to_owned),
-        scopes: opt_str_array(t.scopes, t.scopes_count, &name("scopes"))?,
-        external_identifier: opt_str_arg(t.external_identifier, &name("external_identifier"))?
-            .map(str::to_owned),
-        id_token: secret(t.id_token, &name("id_token"))?,
-        granted_by: opt_str_arg(t.granted_by, &name("granted_by"))?.map(str::to_owned),
+        access_token_type: owned(t.access_token_type, "access_token_type")?,
+        scopes: opt_str_array(t.scopes, t.scopes_count, || format!("tokens[{i}].scopes"))?,
+        external_identifier: owned(t.external_identifier, "external_identifier")?,
+        id_token: secret(t.id_token, "id_token")?,
+        granted_by: owned(t.granted_by, "granted_by")?,
     })
 }
 
@@ -97,11 +92,10 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens(
             // SAFETY: not NULL; the caller promises `count` readable structs.
             unsafe { std::slice::from_raw_parts(tokens, count) }
         };
-        let converted = items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| convert(t, i))
-            .collect::<FfiResult<Vec<_>>>()?;
+        let mut converted = Vec::with_capacity(items.len());
+        for (i, t) in items.iter().enumerate() {
+            converted.push(convert(t, i)?);
+        }
         client.batch_upload_tenant_tokens(&converted)?;
         Ok(())
     })
