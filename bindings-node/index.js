@@ -72,7 +72,7 @@ const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((c) =
  */
 class DescopeError extends Error {
   /**
-   * @param {object} fields `{ code, message, status, descopeCode, description, serverMessage, retryAfterMs, failures }`
+   * @param {object} fields `{ code, message, status, descopeCode, description, serverMessage, retryAfterMs, failures, requestId, externalRequestId }`
    */
   constructor(fields) {
     const f = fields || {}
@@ -92,6 +92,10 @@ class DescopeError extends Error {
     this.retryAfterMs = f.retryAfterMs ?? null
     /** @type {Array<{appId: string, tenantId: string, errorCode: string, reason: string}>} */
     this.failures = Array.isArray(f.failures) ? f.failures : []
+    /** @type {string | null} the server's id of the last answer (`cf-ray`, else `x-request-id`) */
+    this.requestId = f.requestId ?? null
+    /** @type {string | null} the call's `x-external-rid`, recorded in the project's audit log */
+    this.externalRequestId = f.externalRequestId ?? null
   }
 
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */

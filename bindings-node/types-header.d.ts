@@ -161,6 +161,10 @@ export declare class DescopeError extends Error {
   readonly retryAfterMs: number | null
   /** The per-item failures of a `BATCH_REJECTED` error; empty otherwise. */
   readonly failures: Array<BatchFailure>
+  /** The server's id of the call's last answer (`cf-ray`, else `x-request-id`): quote it to Descope support. */
+  readonly requestId: string | null
+  /** The call's correlation id, sent as `x-external-rid` on each attempt and recorded in the project's audit log; `null` when nothing was attempted. */
+  readonly externalRequestId: string | null
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */
   get outcomeUnknown(): boolean
 }

@@ -403,6 +403,21 @@ const char *descope_mgmt_error_description(const struct descope_mgmt_error *err)
 const char *descope_mgmt_error_server_message(const struct descope_mgmt_error *err);
 
 /**
+ * The server's id of the call's last answer (`cf-ray`, else `x-request-id`), to quote to
+ * Descope support; NULL when no answer carried one. Borrowed: valid until the error is
+ * freed.
+ */
+const char *descope_mgmt_error_request_id(const struct descope_mgmt_error *err);
+
+/**
+ * The call's correlation id, sent as `x-external-rid` on each of its attempts and recorded
+ * by Descope in the project's audit log (after `DESCOPE_MGMT_STATUS_OUTCOME_UNKNOWN`,
+ * search the audit log for it); NULL when nothing was attempted (bad input or options).
+ * Borrowed: valid until the error is freed.
+ */
+const char *descope_mgmt_error_external_request_id(const struct descope_mgmt_error *err);
+
+/**
  * How long the server asked to wait before retrying (`Retry-After`, for
  * `DESCOPE_MGMT_STATUS_RATE_LIMITED`), in milliseconds; -1 when it did not say.
  */

@@ -85,6 +85,8 @@ pub struct descope_mgmt_error {
     server_message: Option<CString>,
     retry_after_ms: i64,
     failures: Vec<BatchFailure>,
+    request_id: Option<CString>,
+    external_request_id: Option<CString>,
 }
 
 // Immutable: an error may be read from many threads at once.
@@ -112,6 +114,8 @@ impl descope_mgmt_error {
                 server_message: None,
                 retry_after_ms: -1,
                 failures: Vec::new(),
+                request_id: None,
+                external_request_id: None,
             },
             Failure::Core(e) => descope_mgmt_error {
                 status,
@@ -120,6 +124,8 @@ impl descope_mgmt_error {
                 descope_code: opt_cstring(e.descope_code()),
                 description: opt_cstring(e.description()),
                 server_message: opt_cstring(e.server_message()),
+                request_id: opt_cstring(e.request_id()),
+                external_request_id: opt_cstring(e.external_request_id()),
                 retry_after_ms: e
                     .retry_after()
                     .map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
@@ -199,6 +205,29 @@ pub extern "C" fn descope_mgmt_error_server_message(
 ) -> *const c_char {
     guard(ptr::null(), || {
         handle(err).map_or(ptr::null(), |e| opt_ptr(&e.server_message))
+    })
+}
+
+/// The server's id of the call's last answer (`cf-ray`, else `x-request-id`), to quote to
+/// Descope support; NULL when no answer carried one. Borrowed: valid until the error is
+/// freed.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_error_request_id(err: *const descope_mgmt_error) -> *const c_char {
+    guard(ptr::null(), || {
+        handle(err).map_or(ptr::null(), |e| opt_ptr(&e.request_id))
+    })
+}
+
+/// The call's correlation id, sent as `x-external-rid` on each of its attempts and recorded
+/// by Descope in the project's audit log (after `DESCOPE_MGMT_STATUS_OUTCOME_UNKNOWN`,
+/// search the audit log for it); NULL when nothing was attempted (bad input or options).
+/// Borrowed: valid until the error is freed.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_error_external_request_id(
+    err: *const descope_mgmt_error,
+) -> *const c_char {
+    guard(ptr::null(), || {
+        handle(err).map_or(ptr::null(), |e| opt_ptr(&e.external_request_id))
     })
 }
 

@@ -35,6 +35,8 @@ pub(crate) fn descope_error(error: &Error) -> napi::Error {
         "serverMessage": error.server_message(),
         "retryAfterMs": error.retry_after().map(|d| d.as_millis() as u64),
         "failures": error.failures(),
+        "requestId": error.request_id(),
+        "externalRequestId": error.external_request_id(),
     });
     napi::Error::new(Status::GenericFailure, format!("{ERROR_PREFIX}{payload}"))
 }

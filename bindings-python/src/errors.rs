@@ -37,6 +37,8 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     kwargs.set_item("descope_code", e.descope_code())?;
     kwargs.set_item("description", e.description())?;
     kwargs.set_item("server_message", e.server_message())?;
+    kwargs.set_item("request_id", e.request_id())?;
+    kwargs.set_item("external_request_id", e.external_request_id())?;
     match e.code() {
         ErrorCode::RateLimited => {
             kwargs.set_item("retry_after", e.retry_after().map(|d| d.as_secs_f64()))?;

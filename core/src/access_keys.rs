@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
+use crate::request_ids::CallIds;
 use crate::response::decode;
 use crate::retry::Call;
 use crate::secret::Secret;
@@ -185,8 +186,10 @@ impl Client {
     pub async fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
         validate_access_key_id(id)?;
         let body = json_body(&RotateBody { id }, 64)?;
+        let ids = CallIds::new(Call::RotateAccessKey);
         let answer = self
             .post(Request {
+                ids: &ids,
                 path: ROTATE_PATH,
                 body,
                 safety: Call::RotateAccessKey.safety(),
@@ -195,14 +198,17 @@ impl Client {
             })
             .await?;
         const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: its previous secret no longer works; rotate it again to get a usable secret";
-        let parsed: RotateAnswer = decode(answer.status, &answer.body, APPLIED)?;
-        parsed.into_rotated(id).ok_or_else(|| {
-            Error::new(
-                ErrorCode::Decode,
-                format!("HTTP {} without a cleartext. {APPLIED}", answer.status),
-            )
-            .with_status(answer.status)
-        })
+        let rotated =
+            decode::<RotateAnswer>(answer.status, &answer.body, APPLIED).and_then(|parsed| {
+                parsed.into_rotated(id).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Decode,
+                        format!("HTTP {} without a cleartext. {APPLIED}", answer.status),
+                    )
+                    .with_status(answer.status)
+                })
+            });
+        rotated.map_err(|e| ids.attach(e))
     }
 }
 

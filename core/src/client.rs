@@ -13,6 +13,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
 use crate::error::{Error, ErrorCode, Result};
+use crate::request_ids::{CallIds, EXTERNAL_RID};
 use crate::response::{error_from_status, parse_retry_after, Scrubber};
 use crate::retry::{decide, Observed, Safety};
 use crate::runtime;
@@ -51,6 +52,8 @@ struct Transport {
 
 /// One request of a call.
 pub(crate) struct Request<'a> {
+    /// The call's ids: its correlation id and the server's id of the last answer.
+    pub ids: &'a CallIds,
     pub path: &'static str,
     pub body: Vec<u8>,
     pub safety: Safety,
@@ -214,8 +217,14 @@ impl Client {
             .clone()
     }
 
-    /// Sends a POST with safe retries and returns its 2xx answer, or the typed error.
+    /// Sends a POST with safe retries and returns its 2xx answer, or the typed error
+    /// (carrying the call's ids once a request was attempted).
     pub(crate) async fn post(&self, request: Request<'_>) -> Result<Answer> {
+        let ids = request.ids;
+        self.post_attempts(request).await.map_err(|e| ids.attach(e))
+    }
+
+    async fn post_attempts(&self, request: Request<'_>) -> Result<Answer> {
         let config = &self.inner.config;
         let transport = self.transport()?;
         let license = self.license(transport).await;
@@ -291,6 +300,11 @@ impl Client {
         let Ok(_slot) = transport.slots.acquire().await else {
             return Outcome::Failed(Error::config("the client's connection slots were closed"));
         };
+        headers.insert(
+            EXTERNAL_RID,
+            HeaderValue::from_str(request.ids.external()).expect("a UUID is a valid header value"),
+        );
+        request.ids.attempting();
         mark_sent();
         let sent = transport
             .http
@@ -303,6 +317,7 @@ impl Client {
             Ok(r) => r,
             Err(e) => return Outcome::from_transport_error(e),
         };
+        request.ids.answered(resp.headers());
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()

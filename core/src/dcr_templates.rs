@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
+use crate::request_ids::CallIds;
 use crate::response::decode;
 use crate::retry::Call;
 
@@ -287,8 +288,10 @@ impl Client {
     pub async fn create_dcr_template(&self, template: &NewDcrTemplate) -> Result<DcrTemplate> {
         template.validate()?;
         let body = json_body(template, 1024)?;
+        let ids = CallIds::new(Call::CreateDcrTemplate);
         let answer = self
             .post(Request {
+                ids: &ids,
                 path: CREATE_DCR_TEMPLATE_PATH,
                 body,
                 safety: Call::CreateDcrTemplate.safety(),
@@ -298,14 +301,17 @@ impl Client {
             .await?;
         const APPLIED: &str =
             "The template was probably created: look for it by name before creating it again";
-        let parsed: CreateAnswer = decode(answer.status, &answer.body, APPLIED)?;
-        parsed.template.ok_or_else(|| {
-            Error::new(
-                ErrorCode::Decode,
-                format!("HTTP {} without a template. {APPLIED}", answer.status),
-            )
-            .with_status(answer.status)
-        })
+        let created =
+            decode::<CreateAnswer>(answer.status, &answer.body, APPLIED).and_then(|parsed| {
+                parsed.template.ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Decode,
+                        format!("HTTP {} without a template. {APPLIED}", answer.status),
+                    )
+                    .with_status(answer.status)
+                })
+            });
+        created.map_err(|e| ids.attach(e))
     }
 }
 

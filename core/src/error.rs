@@ -120,6 +120,8 @@ struct ErrorInner {
     server_message: Option<String>,
     retry_after: Option<Duration>,
     failures: Vec<BatchFailure>,
+    request_id: Option<String>,
+    external_request_id: Option<String>,
     type_error: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -140,6 +142,8 @@ impl Error {
                 server_message: None,
                 retry_after: None,
                 failures: Vec::new(),
+                request_id: None,
+                external_request_id: None,
                 type_error: false,
                 source: None,
             }),
@@ -181,6 +185,19 @@ impl Error {
         self
     }
 
+    /// Adds the call's request ids (see [`Error::request_id`], [`Error::external_request_id`]).
+    pub(crate) fn with_request_ids(mut self, request_id: Option<String>, external: &str) -> Self {
+        self.inner.request_id = request_id;
+        self.inner.external_request_id = Some(external.to_owned());
+        self
+    }
+
+    /// Appends a sentence to the message.
+    pub(crate) fn with_message_suffix(mut self, suffix: &str) -> Self {
+        self.inner.message.push_str(suffix);
+        self
+    }
+
     pub(crate) fn with_type_error(mut self) -> Self {
         self.inner.type_error = true;
         self
@@ -215,12 +232,6 @@ impl Error {
         self.inner.error_code.as_deref()
     }
 
-    /// The former name of [`Error::descope_code`].
-    #[doc(hidden)]
-    pub fn error_code(&self) -> Option<&str> {
-        self.descope_code()
-    }
-
     /// Descope's `errorDescription`, or a sanitised excerpt of a non-JSON error body.
     pub fn description(&self) -> Option<&str> {
         self.inner.description.as_deref()
@@ -234,6 +245,19 @@ impl Error {
     /// How long the server asked us to wait (`Retry-After`), for `RATE_LIMITED`.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
+    }
+
+    /// The server's id of the last answer this call received (`cf-ray`, else
+    /// `x-request-id`): quote it to Descope support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// The call's correlation id, sent as `x-external-rid` on each of its attempts and
+    /// recorded by Descope in the project's audit log; `None` for errors raised before a
+    /// call was attempted (bad input or settings).
+    pub fn external_request_id(&self) -> Option<&str> {
+        self.inner.external_request_id.as_deref()
     }
 
     /// The per-item failures of a `BATCH_REJECTED` error; empty otherwise.

@@ -36,6 +36,7 @@ mod input;
 mod input_source;
 mod lenient;
 mod options;
+mod request_ids;
 mod response;
 mod retry;
 mod runtime;

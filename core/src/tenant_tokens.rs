@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{json_body, Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
+use crate::request_ids::CallIds;
 use crate::response::decode_seed;
 use crate::retry::Call;
 use crate::secret::Secret;
@@ -277,8 +278,10 @@ impl Client {
         let per_token = sample.iter().map(TenantToken::json_len_hint).sum::<usize>() / sample.len();
         let capacity = (per_token + per_token / 8) * tokens.len() + 16;
         let body = json_body(&BatchBody { tokens }, capacity)?;
+        let ids = CallIds::new(Call::BatchUploadTenantTokens);
         let answer = self
             .post(Request {
+                ids: &ids,
                 path: BATCH_UPLOAD_PATH,
                 body,
                 safety: Call::BatchUploadTenantTokens.safety(),
@@ -294,7 +297,8 @@ impl Client {
             &answer.body,
             BatchAnswerSeed { max: tokens.len() },
             APPLIED,
-        )?;
+        )
+        .map_err(|e| ids.attach(e))?;
         // A server may quote an item back in its reason: never let a token through.
         let failures: Vec<BatchFailure> = failures
             .into_iter()
@@ -323,7 +327,7 @@ impl Client {
         } else {
             String::new()
         };
-        Err(Error::new(
+        let rejected = Error::new(
             ErrorCode::BatchRejected,
             format!(
                 "the server rejected {} of {} token(s), so nothing was stored; fix them and upload the whole batch again: {}{more}",
@@ -333,7 +337,8 @@ impl Client {
             ),
         )
         .with_status(answer.status)
-        .with_failures(failures))
+        .with_failures(failures);
+        Err(ids.attach(rejected))
     }
 }
 

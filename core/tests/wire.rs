@@ -211,3 +211,41 @@ fn connect_timeout_is_a_timeout_error_and_nothing_was_sent() {
     assert!(e.message().contains("nothing was sent"), "{e}");
     drop((listener, held));
 }
+
+#[test]
+fn one_correlation_id_per_call_on_every_attempt_and_on_its_errors() {
+    let emu = Emu::start();
+    rt().block_on(async {
+        emu.reset().await;
+        let client = emu.client();
+        // Two 503s, then success: the batch (safe to repeat) is sent three times.
+        emu.fault(&serde_json::json!({"method": "POST", "path": BATCH_UPLOAD_PATH, "status": 503, "times": 2}))
+            .await;
+        let token = TenantToken::new("google-drive", "T2rid").refresh_token("rt-rid-1");
+        client.batch_upload_tenant_tokens(&[token.clone()]).await.unwrap();
+        client.batch_upload_tenant_tokens(&[token]).await.unwrap();
+        let sent: Vec<String> = emu
+            .journal()
+            .await
+            .iter()
+            .filter(|r| r["path"] == BATCH_UPLOAD_PATH)
+            .map(|r| r["headers"]["x-external-rid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(sent.len(), 4);
+        assert!(sent[..3].iter().all(|id| *id == sent[0]), "the retries of a call: {sent:?}");
+        assert_ne!(sent[3], sent[0], "a new call has a new id");
+        assert_eq!(sent[0].len(), 36);
+
+        emu.fault(&serde_json::json!({"method": "POST", "path": ROTATE_PATH, "action": "drop_after_apply"}))
+            .await;
+        let e = client.rotate_access_key("K2active").await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::OutcomeUnknown);
+        let rid = e.external_request_id().expect("an attempted call has a correlation id");
+        assert!(
+            e.message().contains(&format!("external request id {rid} to see whether the key was rotated")),
+            "{e}"
+        );
+        let e = client.rotate_access_key("").await.unwrap_err();
+        assert_eq!(e.external_request_id(), None, "nothing was attempted");
+    });
+}

@@ -113,6 +113,26 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>,
     if is_admin_path(req.uri().path()) {
         return Ok(call(&ctx.admin, req.map(Body::new)).await);
     }
+    handle_api(ctx, req).await.map(with_ray_id)
+}
+
+/// Adds a `cf-ray`-shaped request id, as Descope's edge sends on every answer (a fault
+/// that sets its own `cf-ray` keeps it).
+fn with_ray_id(mut resp: Response<Body>) -> Response<Body> {
+    if !resp.headers().contains_key("cf-ray") {
+        let ray = format!("{:016x}-EMU", fastrand::u64(..));
+        if let Ok(v) = HeaderValue::from_str(&ray) {
+            resp.headers_mut().insert("cf-ray", v);
+        }
+    }
+    resp
+}
+
+/// A management API request: journaled, then answered (or faulted).
+async fn handle_api(
+    ctx: Arc<Ctx>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
     let (parts, body) = req.into_parts();
     let (bytes, too_large) = match axum::body::to_bytes(Body::new(body), MAX_REQUEST_BODY).await {
         Ok(b) => (b, false),

@@ -130,7 +130,7 @@ pub fn error_texts(error: &descope_mgmt::Error) -> Vec<String> {
         error.to_string(),
         format!("{error:?}"),
         error.message().to_string(),
-        error.error_code().unwrap_or("").to_string(),
+        error.descope_code().unwrap_or("").to_string(),
         error.description().unwrap_or("").to_string(),
         error.server_message().unwrap_or("").to_string(),
     ];

@@ -1089,6 +1089,50 @@ static int is_vector_file(const struct dirent *e) {
     return n > 5 && strcmp(e->d_name + n - 5, ".json") == 0;
 }
 
+/* ---- request ids ----------------------------------------------------------------------- */
+
+static void test_request_ids(void) {
+    begin("errors carry the request id and the correlation id sent on every attempt");
+    emu_reset();
+    descope_mgmt_client *client = emu_client(NULL, NULL, -1, 2);
+    /* Three 503 answers: the batch (safe to repeat) is sent three times, then fails. */
+    json_value *r = emu_json("POST", "/emulator/faults",
+                             "{\"method\":\"POST\",\"path\":\"" BATCH_PATH "\",\"status\":503,\"times\":3}");
+    CHECK(r != NULL, "faults refused");
+    json_free(r);
+    descope_mgmt_tenant_token t = {0};
+    t.app_id = "google-drive";
+    t.tenant_id = "T2ids";
+    t.refresh_token = "rt-ids-0123456789";
+    descope_mgmt_error *err = NULL;
+    descope_mgmt_status st = descope_mgmt_batch_upload_tenant_tokens(client, &t, 1, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_SERVER_ERROR, "status %d", st);
+    const char *ext = descope_mgmt_error_external_request_id(err);
+    const char *rid = descope_mgmt_error_request_id(err);
+    CHECK(ext && strlen(ext) == 36, "external request id %s", or_null(ext));
+    CHECK(rid && strstr(rid, "-EMU"), "request id %s", or_null(rid));
+    json_value *j = emu_json("GET", "/emulator/journal?method=POST&path=" BATCH_PATH, NULL);
+    const json_value *reqs = json_get(j, "requests");
+    CHECK(reqs && reqs->type == JSON_ARRAY && reqs->count == 3, "%zu attempts", reqs ? reqs->count : 0);
+    for (size_t i = 0; reqs && i < reqs->count; i++) {
+        const char *sent = json_get_str(json_get(reqs->items[i], "headers"), "x-external-rid");
+        CHECK(sent && ext && strcmp(sent, ext) == 0, "attempt %zu sent x-external-rid %s", i, or_null(sent));
+    }
+    json_free(j);
+    descope_mgmt_error_free(err);
+    err = NULL;
+    /* Bad input: nothing attempted, no ids. */
+    descope_mgmt_rotated_key *key = NULL;
+    st = descope_mgmt_rotate_access_key(client, "", &key, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "status %d", st);
+    CHECK(descope_mgmt_error_external_request_id(err) == NULL && descope_mgmt_error_request_id(err) == NULL,
+          "an input error carries ids");
+    CHECK(descope_mgmt_error_request_id(NULL) == NULL, "NULL error");
+    descope_mgmt_error_free(err);
+    descope_mgmt_client_free(client);
+    end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *info = getenv("DESCOPE_EMULATOR_INFO");
@@ -1122,6 +1166,7 @@ int main(void) {
     }
     free(files);
     test_threads();
+    test_request_ids();
 
     json_free(g_info);
     printf("%d passed, %d failed\n", g_passed, g_failed);

@@ -178,3 +178,31 @@ test('the SDK headers name the node binding', async () => {
   const rotate = (await emu.journal()).find((r) => r.path === ROTATE)
   assert.equal(rotate.headers['x-descope-sdk-name'], 'descope-mgmt-node')
 })
+
+test('errors carry the request id and one correlation id is sent on every attempt', async () => {
+  const BATCH = '/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload'
+  const client = new Client({ ...emu.options(), maxRetries: 2 })
+  await emu.faults([{ method: 'POST', path: BATCH, status: 503, times: 3 }])
+  const err = await client
+    .batchUploadTenantTokens([{ appId: 'google-drive', tenantId: 'T2ids', refreshToken: 'rt-ids-1' }])
+    .catch((e) => e)
+  assert.ok(err instanceof DescopeError)
+  assert.equal(err.code, 'SERVER_ERROR')
+  const sent = (await emu.journal()).filter((r) => r.path === BATCH).map((r) => r.headers['x-external-rid'])
+  assert.equal(sent.length, 3)
+  assert.deepEqual(new Set(sent), new Set([err.externalRequestId]))
+  assert.match(err.externalRequestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.match(err.requestId, /-EMU$/)
+
+  await emu.reset()
+  await emu.faults([{ method: 'POST', path: ROTATE, action: 'drop_after_apply' }])
+  const unknown = await client.rotateAccessKey('K2active').catch((e) => e)
+  assert.equal(unknown.code, 'OUTCOME_UNKNOWN')
+  assert.ok(
+    unknown.message.includes(`external request id ${unknown.externalRequestId} to see whether the key was rotated`),
+    unknown.message,
+  )
+  const bad = await client.rotateAccessKey('').catch((e) => e)
+  assert.equal(bad.externalRequestId, null)
+  assert.equal(bad.requestId, null)
+})

@@ -173,3 +173,29 @@ def test_config_errors() -> None:
         dm.Client("P2x", "K2x", max_retries=-1)
     with pytest.raises(dm.ConfigError):
         dm.AsyncClient("P2x", "")
+
+
+def test_errors_carry_the_request_ids_and_one_correlation_id_is_sent_on_every_attempt(emu: Emulator) -> None:
+    client = dm.Client(**emu.client_kwargs(), max_retries=2)
+    emu.fault({"method": "POST", "path": BATCH, "status": 503, "times": 3})
+    with pytest.raises(dm.ServerError) as info:
+        client.batch_upload_tenant_tokens([{"appId": "google-drive", "tenantId": "T2ids", "refreshToken": "rt-ids-1"}])
+    err = info.value
+    sent = [r["headers"].get("x-external-rid") for r in emu.journal(BATCH)]
+    assert len(sent) == 3 and set(sent) == {err.external_request_id}, "one correlation id for the call's attempts"
+    assert err.external_request_id is not None and len(err.external_request_id) == 36
+    assert err.request_id is not None and err.request_id.endswith("-EMU"), "the emulator's cf-ray"
+    assert pickle.loads(pickle.dumps(err)).external_request_id == err.external_request_id
+
+    emu.reset()
+    emu.fault({"method": "POST", "path": ROTATE, "action": "drop_after_apply"})
+    with pytest.raises(dm.OutcomeUnknownError) as unknown:
+        client.rotate_access_key("K2active")
+    rid = unknown.value.external_request_id
+    assert f"search the project's audit log for external request id {rid}".lower() in str(unknown.value).lower()
+    assert "whether the key was rotated" in str(unknown.value)
+    assert emu.journal(ROTATE)[0]["headers"]["x-external-rid"] == rid
+
+    with pytest.raises(dm.InvalidArgumentError) as bad:
+        client.rotate_access_key("")
+    assert bad.value.external_request_id is None and bad.value.request_id is None, "nothing was attempted"

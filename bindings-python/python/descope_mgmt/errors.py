@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         descope_code: str | None
         description: str | None
         server_message: str | None
+        request_id: str | None
+        external_request_id: str | None
 
 __all__ = [
     "ApiError",
@@ -141,6 +143,12 @@ class DescopeError(Exception):
     """Descope's ``errorDescription``, or a sanitised excerpt of a non-JSON error body."""
     server_message: str | None
     """Descope's ``errorMessage``, when the body carried one."""
+    request_id: str | None
+    """The server's id of the call's last answer (``cf-ray``, else ``x-request-id``): quote it
+    to Descope support."""
+    external_request_id: str | None
+    """The call's correlation id, sent as ``x-external-rid`` on each attempt and recorded in the
+    project's audit log; ``None`` when nothing was attempted (bad input or settings)."""
 
     def __init__(
         self,
@@ -151,6 +159,8 @@ class DescopeError(Exception):
         descope_code: str | None = None,
         description: str | None = None,
         server_message: str | None = None,
+        request_id: str | None = None,
+        external_request_id: str | None = None,
     ) -> None:
         code = code or type(self).CODE
         super().__init__(f"{code}: {message}" if code else message)
@@ -160,6 +170,8 @@ class DescopeError(Exception):
         self.descope_code = descope_code
         self.description = description
         self.server_message = server_message
+        self.request_id = request_id
+        self.external_request_id = external_request_id
 
     def __reduce__(self) -> tuple[object, ...]:
         # Rebuild from the message, then restore every attribute: works for the
