@@ -4,8 +4,9 @@
 //! the Rust API: hidden from the docs and free to change in any release.
 
 pub use crate::dcr_templates::SESSION_SETTINGS_FIELDS;
-pub use crate::input::{decode_input, decode_input_json, is_showable_field_name};
-pub use crate::input_source::{decode_from, Read, Source};
+pub use crate::input::{
+    decode_from, decode_input, decode_input_json, is_showable_field_name, Read, Source,
+};
 pub use crate::options::{option_names, Binding, ClientOption, ClientOptions, OptionKind};
 pub use crate::retry::Call;
 pub use crate::send_state::SendState;

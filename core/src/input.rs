@@ -3,23 +3,25 @@
 //!
 //! Every binding hands its callers' dicts, objects and JSON strings to this module, so the
 //! schema (field names, `snake_case` aliases, types, unknown fields) lives once, in the
-//! models' serde attributes. Errors are `INVALID_ARGUMENT`; [`Error::is_type_error`] tells a
+//! models' serde attributes. One deserializer reads every input: JSON values, and a
+//! binding's own values through [`Source`] (the bulk path, [`decode_from`]). Errors are `INVALID_ARGUMENT`; [`Error::is_type_error`] tells a
 //! wrong type (a `TypeError` in Python and JavaScript) from a wrong value.
 
 use std::fmt::{self, Display};
 
-use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, Expected, IntoDeserializer, MapAccess,
     SeqAccess, Unexpected, Visitor,
 };
-use serde_json::{Number, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
 /// Decodes `value` into `T`. `root` names the argument in errors (e.g. `tokens`, `template`).
 pub fn decode_input<T: DeserializeOwned>(root: &str, value: &Value) -> Result<T> {
-    T::deserialize(Input(value)).map_err(|e| e.into_error(root))
+    read(value)
+        .and_then(T::deserialize)
+        .map_err(|e| e.into_error(root))
 }
 
 /// Parses JSON text and decodes it into `T`, like [`decode_input`]. Syntax errors give the
@@ -210,23 +212,116 @@ impl de::Error for InputError {
     }
 }
 
-/// A deserializer over a borrowed JSON value whose errors carry paths and no values.
-struct Input<'a>(&'a Value);
+/// One value of a caller's input, as a binding reads it from its language (or as a JSON
+/// value holds it).
+pub enum Read<S: Source> {
+    /// `None` / `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A whole number of 0 or more.
+    U64(u64),
+    /// A negative whole number.
+    I64(i64),
+    /// A finite number with a fraction (or written as a float).
+    F64(f64),
+    /// A string (valid Unicode).
+    Str(String),
+    /// A list's items, in order.
+    List(S::Items),
+    /// An object's entries, each a string key and its value.
+    Map(S::Entries),
+}
 
-impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
+/// A value the input decoder can read: a JSON value, or a binding's own (a Python dict).
+/// Each item or entry is `None` when it cannot be read (a key that is not a string, say).
+pub trait Source: Sized {
+    /// The items of a list.
+    type Items: Iterator<Item = Option<Self>>;
+    /// An object's key (borrowed from the source where it can be, so that the field
+    /// names of 100,000 tokens are not copied).
+    type Key: AsRef<str>;
+    /// The entries of an object.
+    type Entries: Iterator<Item = Option<(Self::Key, Self)>>;
+    /// What this value is; `None` for anything JSON cannot carry.
+    fn read(self) -> Option<Read<Self>>;
+}
+
+/// Decodes a binding's own value into `T`, or `None` when it cannot: then decode the same
+/// value through JSON ([`decode_input`]) for the error to report. This is the bulk path: no
+/// intermediate JSON value, and field paths are only built for errors.
+pub fn decode_from<T: DeserializeOwned, S: Source>(source: S) -> Option<T> {
+    T::deserialize(Node(source.read()?)).ok()
+}
+
+/// A JSON value as a source (strings are copied once, into the model).
+impl<'a> Source for &'a Value {
+    type Items = std::iter::Map<std::slice::Iter<'a, Value>, fn(&'a Value) -> Option<&'a Value>>;
+    type Key = &'a str;
+    type Entries = std::iter::Map<
+        serde_json::map::Iter<'a>,
+        fn((&'a String, &'a Value)) -> Option<(&'a str, &'a Value)>,
+    >;
+
+    fn read(self) -> Option<Read<Self>> {
+        Some(match self {
+            Value::Null => Read::Null,
+            Value::Bool(b) => Read::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Read::U64(u),
+                (None, Some(i)) => Read::I64(i),
+                _ => Read::F64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Read::Str(s.clone()),
+            Value::Array(items) => Read::List(items.iter().map(Some as _)),
+            Value::Object(map) => Read::Map(map.iter().map(entry as _)),
+        })
+    }
+}
+
+fn entry<'a>((key, value): (&'a String, &'a Value)) -> Option<(&'a str, &'a Value)> {
+    Some((key.as_str(), value))
+}
+
+/// A value already read from its source, deserialized with errors that carry paths and
+/// no values. The one set of rules for every input: a model only from an object (serde's
+/// derived visitors would also take a list, field by field, which no caller means), an
+/// enum only from a string, numbers as JSON text carries them.
+struct Node<S: Source>(Read<S>);
+
+fn read<S: Source>(source: S) -> Result<Node<S>, InputError> {
+    source
+        .read()
+        .map(Node)
+        .ok_or_else(|| de::Error::custom("a value JSON cannot carry"))
+}
+
+fn unexpected<S: Source>(value: &Read<S>) -> Unexpected<'static> {
+    match value {
+        Read::Null => Unexpected::Unit,
+        Read::Bool(_) => Unexpected::Bool(false),
+        // Any number reads as "an integer" here, as it always has for a model or an enum.
+        Read::U64(_) | Read::I64(_) | Read::F64(_) => Unexpected::Signed(0),
+        Read::Str(_) => Unexpected::Str(""),
+        Read::List(_) => Unexpected::Seq,
+        Read::Map(_) => Unexpected::Map,
+    }
+}
+
+impl<'de, S: Source> Deserializer<'de> for Node<S> {
     type Error = InputError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, InputError> {
         match self.0 {
-            Value::Null => v.visit_unit(),
-            Value::Bool(b) => v.visit_bool(*b),
-            Value::Number(n) => visit_number(n, v),
-            Value::String(s) => v.visit_borrowed_str(s),
-            Value::Array(items) => v.visit_seq(Items {
-                iter: items.iter().enumerate(),
-            }),
-            Value::Object(map) => v.visit_map(Fields {
-                iter: map.iter(),
+            Read::Null => v.visit_unit(),
+            Read::Bool(b) => v.visit_bool(b),
+            Read::U64(n) => v.visit_u64(n),
+            Read::I64(n) => v.visit_i64(n),
+            Read::F64(n) => v.visit_f64(n),
+            Read::Str(s) => v.visit_string(s),
+            Read::List(items) => v.visit_seq(Items::<S> { items, next: 0 }),
+            Read::Map(entries) => v.visit_map(Entries::<S> {
+                entries,
                 pending: None,
             }),
         }
@@ -234,7 +329,7 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, InputError> {
         match self.0 {
-            Value::Null => v.visit_none(),
+            Read::Null => v.visit_none(),
             _ => v.visit_some(self),
         }
     }
@@ -247,8 +342,6 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
         v.visit_newtype_struct(self)
     }
 
-    /// A model is read from an object only: serde's derived visitors would also take a
-    /// list, field by field in declaration order, which no caller means.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -256,11 +349,11 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
         v: V,
     ) -> Result<V::Value, InputError> {
         match self.0 {
-            Value::Object(map) => v.visit_map(Fields {
-                iter: map.iter(),
+            Read::Map(entries) => v.visit_map(Entries::<S> {
+                entries,
                 pending: None,
             }),
-            other => Err(de::Error::invalid_type(unexpected(other), &"an object")),
+            other => Err(de::Error::invalid_type(unexpected(&other), &"an object")),
         }
     }
 
@@ -271,8 +364,8 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
         v: V,
     ) -> Result<V::Value, InputError> {
         match self.0 {
-            Value::String(s) => v.visit_enum(s.as_str().into_deserializer()),
-            other => Err(de::Error::invalid_type(unexpected(other), &"a string")),
+            Read::Str(s) => v.visit_enum(s.into_deserializer()),
+            other => Err(de::Error::invalid_type(unexpected(&other), &"a string")),
         }
     }
 
@@ -283,70 +376,54 @@ impl<'de, 'a: 'de> Deserializer<'de> for Input<'a> {
     }
 }
 
-fn visit_number<'de, V: Visitor<'de>>(n: &Number, v: V) -> Result<V::Value, InputError> {
-    if let Some(i) = n.as_u64() {
-        v.visit_u64(i)
-    } else if let Some(i) = n.as_i64() {
-        v.visit_i64(i)
-    } else {
-        v.visit_f64(n.as_f64().unwrap_or(f64::NAN))
-    }
+struct Items<S: Source> {
+    items: S::Items,
+    next: usize,
 }
 
-fn unexpected(value: &Value) -> Unexpected<'static> {
-    match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(_) => Unexpected::Bool(false),
-        Value::Number(_) => Unexpected::Signed(0),
-        Value::String(_) => Unexpected::Str(""),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    }
-}
-
-struct Items<'a> {
-    iter: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
-}
-
-impl<'de, 'a: 'de> SeqAccess<'de> for Items<'a> {
+impl<'de, S: Source> SeqAccess<'de> for Items<S> {
     type Error = InputError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, InputError> {
-        match self.iter.next() {
-            None => Ok(None),
-            Some((i, item)) => seed
-                .deserialize(Input(item))
-                .map(Some)
-                .map_err(|e| e.at(Segment::Index(i))),
-        }
+        let Some(item) = self.items.next() else {
+            return Ok(None);
+        };
+        let i = self.next;
+        self.next += 1;
+        let item = item.ok_or_else(|| de::Error::custom("an item JSON cannot carry"));
+        item.and_then(read)
+            .and_then(|node| seed.deserialize(node))
+            .map(Some)
+            .map_err(|e| e.at(Segment::Index(i)))
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
+        self.items.size_hint().1
     }
 }
 
-struct Fields<'a> {
-    iter: serde_json::map::Iter<'a>,
-    pending: Option<(&'a String, &'a Value)>,
+struct Entries<S: Source> {
+    entries: S::Entries,
+    pending: Option<(S::Key, S)>,
 }
 
-impl<'de, 'a: 'de> MapAccess<'de> for Fields<'a> {
+impl<'de, S: Source> MapAccess<'de> for Entries<S> {
     type Error = InputError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, InputError> {
-        match self.iter.next() {
+        match self.entries.next() {
             None => Ok(None),
-            Some((k, v)) => {
-                self.pending = Some((k, v));
-                seed.deserialize(BorrowedStrDeserializer::new(k.as_str()))
-                    .map(Some)
+            Some(None) => Err(de::Error::custom("a key that is not a string")),
+            Some(Some((key, value))) => {
+                let field = seed.deserialize(key.as_ref().into_deserializer());
+                self.pending = Some((key, value));
+                field.map(Some)
             }
         }
     }
@@ -355,12 +432,13 @@ impl<'de, 'a: 'de> MapAccess<'de> for Fields<'a> {
         &mut self,
         seed: V,
     ) -> Result<V::Value, InputError> {
-        let (k, v) = self
+        let (key, value) = self
             .pending
             .take()
             .ok_or_else(|| <InputError as de::Error>::custom("a value without a key"))?;
-        seed.deserialize(Input(v))
-            .map_err(|e| e.at(Segment::Key(k.clone())))
+        read(value)
+            .and_then(|node| seed.deserialize(node))
+            .map_err(|e| e.at(Segment::Key(key.as_ref().to_owned())))
     }
 }
 
@@ -372,6 +450,22 @@ mod tests {
 
     fn tokens(v: Value) -> Result<Vec<TenantToken>> {
         decode_input("tokens", &v)
+    }
+
+    #[test]
+    fn the_bulk_path_decodes_what_the_json_path_decodes_and_gives_up_on_the_rest() {
+        let cases = [
+            json!([{"appId": "a", "tenantId": "t", "refreshToken": "r", "scopes": ["x"], "accessTokenExpiry": 5}]),
+            json!([{"app_id": "a", "tenant_id": "t", "access_token": "r", "access_token_expiry": null}]),
+            json!([{"appId": "a", "tenantId": "t", "accessToken": "r", "bogus": 1}]),
+            json!([{"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}]),
+            json!([["a", "t", "r"]]),
+            json!([{"appId": "a", "app_id": "b", "tenantId": "t"}]),
+        ];
+        for case in cases {
+            let slow = decode_input::<Vec<TenantToken>>("tokens", &case).ok();
+            assert_eq!(decode_from::<Vec<TenantToken>, _>(&case), slow, "{case}");
+        }
     }
 
     #[test]

@@ -33,7 +33,6 @@ pub mod config;
 mod dcr_templates;
 mod error;
 mod input;
-mod input_source;
 mod lenient;
 mod options;
 mod request_ids;
