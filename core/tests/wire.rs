@@ -222,7 +222,10 @@ fn one_correlation_id_per_call_on_every_attempt_and_on_its_errors() {
         emu.fault(&serde_json::json!({"method": "POST", "path": BATCH_UPLOAD_PATH, "status": 503, "times": 2}))
             .await;
         let token = TenantToken::new("google-drive", "T2rid").refresh_token("rt-rid-1");
-        client.batch_upload_tenant_tokens(&[token.clone()]).await.unwrap();
+        client
+            .batch_upload_tenant_tokens(std::slice::from_ref(&token))
+            .await
+            .unwrap();
         client.batch_upload_tenant_tokens(&[token]).await.unwrap();
         let sent: Vec<String> = emu
             .journal()
