@@ -44,7 +44,7 @@ VENV=$ROOT/.tmp/venv-check
 if [ "$("$VENV/bin/ruff" --version 2>/dev/null)" != "ruff $RUFF_VERSION" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "ruff==$RUFF_VERSION"
 fi
-"$VENV/bin/ruff" check bindings-python/python tests/python examples/python bench
+"$VENV/bin/ruff" check bindings-python/python tests/python tests/lifecycle examples/python bench scripts
 
 step "C header drift (cbindgen)"
 make -s -C bindings-c check-header

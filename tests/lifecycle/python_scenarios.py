@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from typing import Callable
 
 import descope_mgmt as dm
 
@@ -56,32 +57,23 @@ def start_asyncio_thread(n: int) -> None:
     threading.Thread(target=asyncio.run, args=(main(),), daemon=True).start()
 
 
-def daemon_sync_exit() -> int:
-    """Issue 20's repro: main returns while 8 daemon threads are mid-call (with fast
-    answers, threads come back from their calls while the interpreter finalizes)."""
-    start_sync_threads(8)
-    time.sleep(0.7)
-    return 0
+def exit_in_flight(sync_threads: int, asyncio_tasks: int, status: int | None = None) -> Callable[[], int]:
+    """Main returns (or calls sys.exit(status)) while daemon threads are mid-call: blocking
+    calls from `sync_threads` threads and `asyncio_tasks` tasks on a loop in another thread.
+    With fast answers, threads come back from their calls while the interpreter finalizes
+    (issue 20's repro is 8 sync threads)."""
 
+    def scenario() -> int:
+        if sync_threads:
+            start_sync_threads(sync_threads)
+        if asyncio_tasks:
+            start_asyncio_thread(asyncio_tasks)
+        time.sleep(0.7)
+        if status is not None:
+            sys.exit(status)
+        return 0
 
-def daemon_sync_sys_exit() -> int:
-    start_sync_threads(8)
-    time.sleep(0.5)
-    sys.exit(3)
-
-
-def daemon_mixed_exit() -> int:
-    """Sync daemon threads and an asyncio thread, all mid-call."""
-    start_sync_threads(4)
-    start_asyncio_thread(8)
-    time.sleep(0.7)
-    return 0
-
-
-def asyncio_thread_exit() -> int:
-    start_asyncio_thread(16)
-    time.sleep(0.7)
-    return 0
+    return scenario
 
 
 def nondaemon_sync_exit() -> int:
@@ -162,11 +154,11 @@ def ctrl_c_after_send() -> int:
 
 # name: (function, expected exit status, answers: "fast" or "slow" (400 ms per rotate))
 SCENARIOS = {
-    "daemon-sync-exit": (daemon_sync_exit, 0, "fast"),
-    "daemon-sync-exit-slow": (daemon_sync_exit, 0, "slow"),
-    "daemon-sync-sys-exit": (daemon_sync_sys_exit, 3, "fast"),
-    "daemon-mixed-exit": (daemon_mixed_exit, 0, "fast"),
-    "asyncio-thread-exit": (asyncio_thread_exit, 0, "fast"),
+    "daemon-sync-exit": (exit_in_flight(8, 0), 0, "fast"),
+    "daemon-sync-exit-slow": (exit_in_flight(8, 0), 0, "slow"),
+    "daemon-sync-sys-exit": (exit_in_flight(8, 0, status=3), 3, "fast"),
+    "daemon-mixed-exit": (exit_in_flight(4, 8), 0, "fast"),
+    "asyncio-thread-exit": (exit_in_flight(0, 16), 0, "fast"),
     "nondaemon-sync-exit": (nondaemon_sync_exit, 0, "slow"),
     "sys-exit-in-loop": (sys_exit_in_loop, 4, "slow"),
     "fork-in-flight": (fork_in_flight, 0, "fast"),
