@@ -11,18 +11,18 @@
 //! The input classes get one property per core field from [`add_input_properties`]; their
 //! constructors and `from_dict()` are decoded by the core like any other input.
 
-use descope_mgmt::bindings::{
-    decode_from, decode_input, is_showable_field_name, SESSION_SETTINGS_FIELDS,
+use descope_mgmt::bindings::{decode_from, decode_input, is_showable_field_name};
+use descope_mgmt::{
+    Error, ErrorCode, NewDcrTemplate, ReturnedSessionSettings, Secret, SessionSettings, TenantToken,
 };
-use descope_mgmt::{Error, ErrorCode, NewDcrTemplate, Secret, SessionSettings, TenantToken};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::errors::{raise, to_pyerr};
-use crate::json::{field_path, py_to_json, utf8, wrong_type};
+use crate::errors::to_pyerr;
+use crate::json::{py_to_json, utf8, wrong_type};
 use crate::model_class::{
     add_field_properties, as_dict, camel_to_snake, model_class, py_repr, str_repr, struct_fields,
     to_value, Wire, MASK,
@@ -152,20 +152,17 @@ pub fn new_template<'py>(
 ) -> PyResult<NewDcrTemplate> {
     let known = struct_fields::<NewDcrTemplate>();
     let args = keyword_args(py, "create_dcr_template", known, &[("name", name)], options)?;
-    let template: NewDcrTemplate = decode(&args, "template")?;
-    if let Some(s) = &template.session_settings {
-        refuse_unknown_settings(py, s, "template.session_settings")?;
-    }
-    Ok(template)
+    decode(&args, "template")
 }
 
 /// Gives the input classes `TenantToken` and `SessionSettings` one property per field of
 /// their core model, so a field added in the core needs no change in this binding.
 pub fn add_input_properties(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_field_properties(&m.getattr("TenantToken")?, struct_fields::<TenantToken>())?;
-    // `SessionSettings` keeps unknown fields in a flattened `extra`, so serde does not see
-    // it as a plain struct: the core lists its fields.
-    add_field_properties(&m.getattr("SessionSettings")?, &SESSION_SETTINGS_FIELDS)
+    add_field_properties(
+        &m.getattr("SessionSettings")?,
+        struct_fields::<SessionSettings>(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -268,8 +265,10 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
 model_class! {
     /// Token lifetimes and JWT templates of a dynamic registration template. Every field is
     /// optional; unset fields are not sent. Units are `"minutes"`, `"hours"`, `"days"` or `"weeks"`.
-    /// Its field properties are added by [`add_input_properties`].
-    "SessionSettings": PySessionSettings(SessionSettings) {
+    /// Its field properties are added by [`add_input_properties`]. As input it takes only
+    /// the known fields; one a server returns also keeps the fields this version does not
+    /// know, in `extra`.
+    "SessionSettings": PySessionSettings(ReturnedSessionSettings) {
         /// Fields this version does not know (from server answers), kept verbatim.
         extra,
     }
@@ -279,19 +278,21 @@ model_class! {
     #[new]
     #[pyo3(signature = (**fields))]
     fn new(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let args = keyword_args(py, "SessionSettings", &SESSION_SETTINGS_FIELDS, &[], fields)?;
-        decode_settings(&args, "SessionSettings").map(Self)
+        let known = struct_fields::<SessionSettings>();
+        let args = keyword_args(py, "SessionSettings", known, &[], fields)?;
+        decode::<SessionSettings>(&args, "SessionSettings").map(|s| Self(s.into()))
     }
 }
 
-/// `from_dict()` takes snake_case or camelCase (wire) keys, or a `SessionSettings`.
-impl Wire for SessionSettings {
+/// `from_dict()` takes snake_case or camelCase (wire) keys, or a `SessionSettings`; an
+/// unknown field is refused, by the core's input type.
+impl Wire for ReturnedSessionSettings {
     fn to_json(&self) -> Value {
         to_value(self)
     }
 
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        decode_settings(data, "data")
+        decode::<SessionSettings>(data, "data").map(Self::from)
     }
 
     /// Settings from a server answer may carry unknown fields (kept in `extra`), which
@@ -303,11 +304,7 @@ impl Wire for SessionSettings {
 
 impl PySessionSettings {
     fn repr(&self, py: Python<'_>) -> String {
-        let known = SessionSettings {
-            extra: Map::new(),
-            ..self.0.clone()
-        };
-        let mut parts: Vec<String> = match to_value(&known) {
+        let mut parts: Vec<String> = match to_value(&self.0.settings) {
             Value::Object(m) => m
                 .iter()
                 .map(|(k, v)| format!("{}={}", camel_to_snake(k), py_repr(py, v)))
@@ -321,29 +318,5 @@ impl PySessionSettings {
             ));
         }
         format!("SessionSettings({})", parts.join(", "))
-    }
-}
-
-/// Session settings as input, decoded by the core. The core model keeps unknown fields in
-/// `extra` (server answers may add some); as input they are refused like a misspelling.
-fn decode_settings(obj: &Bound<'_, PyAny>, at: &str) -> PyResult<SessionSettings> {
-    let s = decode(obj, at)?;
-    refuse_unknown_settings(obj.py(), &s, at)?;
-    Ok(s)
-}
-
-/// The `InvalidArgumentError` for the first unknown field of input session settings.
-fn refuse_unknown_settings(py: Python<'_>, s: &SessionSettings, at: &str) -> PyResult<()> {
-    match s.extra.keys().next() {
-        None => Ok(()),
-        Some(key) => Err(raise(
-            py,
-            ErrorCode::InvalidArgument,
-            format!(
-                "{} is not a known field (known fields: {}); check the spelling; nothing was sent",
-                field_path(at, key),
-                SESSION_SETTINGS_FIELDS.join(", ")
-            ),
-        )),
     }
 }

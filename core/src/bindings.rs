@@ -3,7 +3,6 @@
 //! runtime, and the client options as every binding's constructor names them. Not part of
 //! the Rust API: hidden from the docs and free to change in any release.
 
-pub use crate::dcr_templates::SESSION_SETTINGS_FIELDS;
 pub use crate::input::{
     decode_from, decode_input, decode_input_json, is_showable_field_name, Read, Source,
 };

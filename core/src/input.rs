@@ -608,7 +608,7 @@ mod tests {
         assert_eq!(t.login_page_url.as_deref(), Some("https://x"));
         let s = t.session_settings.unwrap();
         assert_eq!(s.refresh_token_expiration, Some(3));
-        assert!(s.extra.is_empty());
+        assert_eq!(s.refresh_token_expiration_unit.as_deref(), Some("days"));
         let e = decode_input::<NewDcrTemplate>("template", &json!({"name": "n", "tags": "x"}))
             .unwrap_err();
         assert!(

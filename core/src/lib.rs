@@ -50,7 +50,8 @@ pub use blocking::BlockingClient;
 pub use client::Client;
 pub use config::ClientBuilder;
 pub use dcr_templates::{
-    DcrTemplate, NewDcrTemplate, SessionSettings, CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS,
+    DcrTemplate, NewDcrTemplate, ReturnedSessionSettings, SessionSettings,
+    CREATE_DCR_TEMPLATE_PATH, EXPIRATION_UNITS,
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use secret::Secret;
