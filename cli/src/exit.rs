@@ -48,21 +48,21 @@ pub const fn status_for(code: ErrorCode) -> u8 {
 #[derive(Debug)]
 pub struct Failure {
     pub status: u8,
-    pub code: String,
+    pub code: &'static str,
     pub message: String,
     /// What to do next, printed after the message on stderr.
     pub hint: Option<String>,
-    pub extra: Map<String, Value>,
+    pub extra: Box<Map<String, Value>>,
 }
 
 impl Failure {
-    pub fn new(status: u8, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: u8, code: &'static str, message: impl Into<String>) -> Self {
         Failure {
             status,
-            code: code.to_string(),
+            code,
             message: message.into(),
             hint: None,
-            extra: Map::new(),
+            extra: Box::default(),
         }
     }
 

@@ -18,9 +18,11 @@ pub fn random_hex(n: usize) -> String {
 }
 
 /// Creates `path` with `O_CREAT | O_EXCL` and mode 0600 (fails if it exists, including as
-/// a symlink). The mode is set again after creation in case the umask removed owner bits.
+/// a symlink), open for reading and writing. The mode is set again after creation in case
+/// the umask removed owner bits.
 pub fn create_private(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new()
+        .read(true)
         .write(true)
         .create_new(true)
         .mode(0o600)
@@ -80,7 +82,6 @@ impl Drop for Replace {
 }
 
 /// Writes `data` to a new 0600 file, atomically replacing `dest` (used for state files).
-#[allow(dead_code)] // used by `tokens upload` (next)
 pub fn replace_private(dest: &Path, data: &[u8]) -> io::Result<()> {
     Replace::begin(dest)?.commit(data)
 }

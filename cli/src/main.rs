@@ -6,6 +6,8 @@ mod exit;
 mod files;
 mod output;
 mod rotate;
+mod rows;
+mod tokens;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,12 +70,16 @@ struct Cli {
 enum Command {
     /// Rotate an access key and hand its new secret to a file, $GITHUB_ENV or a command.
     Rotate(rotate::RotateArgs),
+    /// Tenant OAuth tokens of outbound apps.
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
 }
 
 impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Rotate(_) => "rotate",
+            Command::Tokens(tokens::TokensCommand::Upload(_)) => "tokens upload",
         }
     }
 }
@@ -114,6 +120,7 @@ fn main() -> ExitCode {
     let name = cli.command.name();
     let result = match cli.command {
         Command::Rotate(args) => rotate::run(args, &settings, &out),
+        Command::Tokens(tokens::TokensCommand::Upload(args)) => tokens::run(args, &settings, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -44,7 +44,7 @@ impl Output {
             return;
         }
         let mut error = Map::new();
-        error.insert("code".into(), f.code.clone().into());
+        error.insert("code".into(), f.code.into());
         error.insert("message".into(), f.message.clone().into());
         if let Some(hint) = &f.hint {
             error.insert("hint".into(), hint.clone().into());
@@ -56,7 +56,7 @@ impl Output {
         }
         obj.insert("exitCode".into(), f.status.into());
         obj.insert("error".into(), Value::Object(error));
-        obj.extend(f.extra.clone());
+        obj.extend(f.extra.as_ref().clone());
         print_json(&Value::Object(obj));
     }
 }
@@ -68,7 +68,6 @@ fn print_json(v: &Value) {
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise (CI logs, pipes).
-#[allow(dead_code)] // used by `tokens upload` (next)
 pub fn progress(len: u64, unit: &str) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
