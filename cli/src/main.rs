@@ -7,6 +7,7 @@ mod files;
 mod output;
 mod rotate;
 mod rows;
+mod template;
 mod tokens;
 
 use std::path::PathBuf;
@@ -73,6 +74,9 @@ enum Command {
     /// Tenant OAuth tokens of outbound apps.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Dynamic registration templates (for MCP servers).
+    #[command(subcommand)]
+    Template(template::TemplateCommand),
 }
 
 impl Command {
@@ -80,6 +84,7 @@ impl Command {
         match self {
             Command::Rotate(_) => "rotate",
             Command::Tokens(tokens::TokensCommand::Upload(_)) => "tokens upload",
+            Command::Template(template::TemplateCommand::Create(_)) => "template create",
         }
     }
 }
@@ -121,6 +126,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Rotate(args) => rotate::run(args, &settings, &out),
         Command::Tokens(tokens::TokensCommand::Upload(args)) => tokens::run(args, &settings, &out),
+        Command::Template(template::TemplateCommand::Create(args)) => {
+            template::run(args, &settings, &out)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
