@@ -5,7 +5,7 @@
 
 use std::sync::RwLock;
 
-use descope_mgmt::bindings::{Binding, Call, ClientOption, ClientOptions};
+use descope_mgmt::bindings::{upload_token_batch, Binding, Call, ClientOption, ClientOptions};
 use descope_mgmt::{Client, ErrorCode};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -236,7 +236,7 @@ client_class! {
         // Safe to repeat: Ctrl-C abandons it at any point.
         let waited = wait(
             py,
-            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            async move { upload_token_batch(&client, &tokens).await },
             OnCancel::for_call(Call::BatchUploadTenantTokens),
         )?;
         waited.outcome.map_err(|e| to_pyerr(py, &e))
@@ -310,7 +310,7 @@ client_class! {
         let tokens = tokens.0;
         match self.0.get(py) {
             Ok(client) => AsyncCall::new(
-                move || async move { client.batch_upload_tenant_tokens(&tokens).await },
+                move || async move { upload_token_batch(&client, &tokens).await },
                 none_to_py,
                 // Safe to repeat: cancelling aborts it at any point.
                 OnCancel::for_call(Call::BatchUploadTenantTokens),

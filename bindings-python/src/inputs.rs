@@ -11,7 +11,10 @@
 //! The input classes get one property per core field from [`add_input_properties`]; their
 //! constructors and `from_dict()` are decoded by the core like any other input.
 
-use descope_mgmt::bindings::{decode_from, decode_input, is_showable_field_name};
+use descope_mgmt::bindings::{
+    check_batch_len, decode_from, decode_input, is_showable_field_name, TokenBatch,
+    TokenBatchWriter,
+};
 use descope_mgmt::{
     Error, ErrorCode, NewDcrTemplate, ReturnedSessionSettings, Secret, SessionSettings, TenantToken,
 };
@@ -226,14 +229,17 @@ impl PyTenantToken {
 }
 
 /// The `tokens` argument of `batch_upload_tenant_tokens`: a list (or any iterable other
-/// than a str, dict or single token) of `TenantToken` objects or dicts.
-pub struct TokenList(pub Vec<TenantToken>);
+/// than a str, dict or single token) of `TenantToken` objects or dicts, checked and
+/// written into the request body as it is read. A dict is read straight into the body;
+/// one that path does not take is decoded like any input, for its error.
+pub struct TokenList(pub TokenBatch);
 
 impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let obj = obj.to_owned();
+        let py = obj.py();
         let not_a_list = || wrong_type("tokens", "a list of TenantToken or dict", &obj);
         if obj.is_instance_of::<PyString>()
             || obj.is_instance_of::<PyDict>()
@@ -242,20 +248,25 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
         {
             return Err(not_a_list());
         }
+        let len = obj.len().unwrap_or(0);
+        // Before any item is read: a huge list is refused at once.
+        check_batch_len(len).map_err(|e| to_pyerr(py, &e))?;
         let iter = obj.try_iter().map_err(|_| not_a_list())?;
-        let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
+        let mut batch = TokenBatchWriter::new(len);
         for (i, item) in iter.enumerate() {
             let item = item?;
-            out.push(match item.cast::<PyTenantToken>() {
-                Ok(t) => t.get().0.clone(),
-                // The item's path is only spelled out when there is an error to report.
-                Err(_) => match decode_from(PySource(item.clone())) {
-                    Some(token) => token,
-                    None => decode(&item, &format!("tokens[{i}]"))?,
-                },
-            });
+            match item.cast::<PyTenantToken>() {
+                Ok(t) => batch.push(&t.get().0),
+                Err(_) => {
+                    if !batch.push_source(PySource(item.clone())) {
+                        // The item's path is only spelled out when there is an error to report.
+                        let token: TenantToken = decode(&item, &format!("tokens[{i}]"))?;
+                        batch.push(&token);
+                    }
+                }
+            }
         }
-        Ok(TokenList(out))
+        batch.finish().map(TokenList).map_err(|e| to_pyerr(py, &e))
     }
 }
 

@@ -5,8 +5,8 @@
 //! tuple) and gives up on anything else, so that the caller decodes the same object through
 //! JSON and reports that path's error.
 //!
-//! Text is read in place: dict keys are borrowed from the `str` objects, and values are
-//! copied once, into the model.
+//! Text is read in place: keys and values are borrowed from the `str` objects, and a value
+//! is copied only where it is kept (into a model, or straight into a request body).
 
 use std::os::raw::c_char;
 
@@ -48,7 +48,8 @@ pub struct PySource<'py>(pub Bound<'py, PyAny>);
 
 impl<'py> Source for PySource<'py> {
     type Items = Items<'py>;
-    type Key = Key<'py>;
+    type Key = Text<'py>;
+    type Text = Text<'py>;
     type Entries = Entries<'py>;
 
     fn read(self) -> Option<Read<Self>> {
@@ -71,7 +72,8 @@ impl<'py> Source for PySource<'py> {
             return f.is_finite().then_some(Read::F64(f));
         }
         if let Ok(s) = obj.cast::<PyString>() {
-            return text(s).map(|t| Read::Str(t.to_owned()));
+            let text: *const str = text(s)?;
+            return Some(Read::Str(Text { _owner: obj, text }));
         }
         if obj.is_instance_of::<PyDict>() {
             return Some(Read::Map(Entries { dict: obj, pos: 0 }));
@@ -103,13 +105,13 @@ impl<'py> Iterator for Items<'py> {
     }
 }
 
-/// A dict key: a `str` and its UTF-8 text, borrowed from it.
-pub struct Key<'py> {
+/// A `str` (a dict key or a value) and its UTF-8 text, borrowed from it.
+pub struct Text<'py> {
     _owner: Bound<'py, PyAny>,
     text: *const str,
 }
 
-impl AsRef<str> for Key<'_> {
+impl AsRef<str> for Text<'_> {
     fn as_ref(&self) -> &str {
         // SAFETY: `text` points into `_owner`'s UTF-8 buffer, which lives as long as it.
         unsafe { &*self.text }
@@ -124,7 +126,7 @@ pub struct Entries<'py> {
 }
 
 impl<'py> Iterator for Entries<'py> {
-    type Item = Option<(Key<'py>, PySource<'py>)>;
+    type Item = Option<(Text<'py>, PySource<'py>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let py = self.dict.py();
@@ -143,7 +145,7 @@ impl<'py> Iterator for Entries<'py> {
         Some((|| {
             let s = key.cast::<PyString>().ok()?;
             let text: *const str = text(s)?;
-            Some((Key { _owner: key, text }, PySource(value)))
+            Some((Text { _owner: key, text }, PySource(value)))
         })())
     }
 }

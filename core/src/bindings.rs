@@ -10,6 +10,12 @@ pub use crate::options::{option_names, Binding, ClientOption, ClientOptions, Opt
 pub use crate::retry::Call;
 pub use crate::send_state::SendState;
 pub use crate::tenant_tokens::check_batch_len;
+pub use crate::token_batch::{TokenBatch, TokenBatchWriter, TokenView};
+
+/// Uploads a checked batch: [`Client::batch_upload_tenant_tokens`](crate::Client::batch_upload_tenant_tokens) after its checks.
+pub async fn upload_token_batch(client: &crate::Client, batch: &TokenBatch) -> crate::Result<()> {
+    client.upload_token_batch(batch).await
+}
 
 /// The runtime every client shares (one per process, rebuilt after `fork`).
 pub mod runtime {

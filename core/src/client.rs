@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
 };
@@ -55,7 +56,8 @@ pub(crate) struct Request<'a> {
     /// The call's ids: its correlation id and the server's id of the last answer.
     pub ids: &'a CallIds,
     pub path: &'static str,
-    pub body: Vec<u8>,
+    /// The body, shared by every attempt (a clone is a reference count, not a copy).
+    pub body: Bytes,
     pub safety: Safety,
     /// What the caller should do when the request may have been applied.
     pub unknown_outcome_hint: &'a str,
@@ -68,12 +70,12 @@ pub(crate) struct Request<'a> {
 /// ever hold something JSON cannot express, the call fails before sending instead of
 /// panicking (the serde message is left out: it could quote a value).
 /// `capacity` is the expected size, so that a large body is written without regrowing.
-pub(crate) fn json_body(value: &impl serde::Serialize, capacity: usize) -> Result<Vec<u8>> {
+pub(crate) fn json_body(value: &impl serde::Serialize, capacity: usize) -> Result<Bytes> {
     let mut body = Vec::with_capacity(capacity);
     serde_json::to_writer(&mut body, value).map_err(|_| {
         Error::invalid_argument("the request could not be written as JSON; nothing was sent")
     })?;
-    Ok(body)
+    Ok(body.into())
 }
 
 /// A 2xx answer.

@@ -225,8 +225,8 @@ pub enum Read<S: Source> {
     I64(i64),
     /// A finite number with a fraction (or written as a float).
     F64(f64),
-    /// A string (valid Unicode).
-    Str(String),
+    /// A string (valid Unicode), borrowed from the source where it can be.
+    Str(S::Text),
     /// A list's items, in order.
     List(S::Items),
     /// An object's entries, each a string key and its value.
@@ -241,6 +241,9 @@ pub trait Source: Sized {
     /// An object's key (borrowed from the source where it can be, so that the field
     /// names of 100,000 tokens are not copied).
     type Key: AsRef<str>;
+    /// A string value (borrowed from the source where it can be, so that a value is copied
+    /// only where it is kept: into a model, or straight into a request body).
+    type Text: AsRef<str>;
     /// The entries of an object.
     type Entries: Iterator<Item = Option<(Self::Key, Self)>>;
     /// What this value is; `None` for anything JSON cannot carry.
@@ -254,10 +257,11 @@ pub fn decode_from<T: DeserializeOwned, S: Source>(source: S) -> Option<T> {
     T::deserialize(Node(source.read()?)).ok()
 }
 
-/// A JSON value as a source (strings are copied once, into the model).
+/// A JSON value as a source (strings are borrowed from it).
 impl<'a> Source for &'a Value {
     type Items = std::iter::Map<std::slice::Iter<'a, Value>, fn(&'a Value) -> Option<&'a Value>>;
     type Key = &'a str;
+    type Text = &'a str;
     type Entries = std::iter::Map<
         serde_json::map::Iter<'a>,
         fn((&'a String, &'a Value)) -> Option<(&'a str, &'a Value)>,
@@ -272,7 +276,7 @@ impl<'a> Source for &'a Value {
                 (None, Some(i)) => Read::I64(i),
                 _ => Read::F64(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Value::String(s) => Read::Str(s.clone()),
+            Value::String(s) => Read::Str(s.as_str()),
             Value::Array(items) => Read::List(items.iter().map(Some as _)),
             Value::Object(map) => Read::Map(map.iter().map(entry as _)),
         })
@@ -287,7 +291,7 @@ fn entry<'a>((key, value): (&'a String, &'a Value)) -> Option<(&'a str, &'a Valu
 /// no values. The one set of rules for every input: a model only from an object (serde's
 /// derived visitors would also take a list, field by field, which no caller means), an
 /// enum only from a string, numbers as JSON text carries them.
-struct Node<S: Source>(Read<S>);
+pub(crate) struct Node<S: Source>(pub(crate) Read<S>);
 
 fn read<S: Source>(source: S) -> Result<Node<S>, InputError> {
     source
@@ -318,7 +322,7 @@ impl<'de, S: Source> Deserializer<'de> for Node<S> {
             Read::U64(n) => v.visit_u64(n),
             Read::I64(n) => v.visit_i64(n),
             Read::F64(n) => v.visit_f64(n),
-            Read::Str(s) => v.visit_string(s),
+            Read::Str(s) => v.visit_str(s.as_ref()),
             Read::List(items) => v.visit_seq(Items::<S> { items, next: 0 }),
             Read::Map(entries) => v.visit_map(Entries::<S> {
                 entries,
@@ -364,7 +368,7 @@ impl<'de, S: Source> Deserializer<'de> for Node<S> {
         v: V,
     ) -> Result<V::Value, InputError> {
         match self.0 {
-            Read::Str(s) => v.visit_enum(s.into_deserializer()),
+            Read::Str(s) => v.visit_enum(s.as_ref().into_deserializer()),
             other => Err(de::Error::invalid_type(unexpected(&other), &"a string")),
         }
     }

@@ -42,6 +42,7 @@ mod runtime;
 mod secret;
 mod send_state;
 mod tenant_tokens;
+mod token_batch;
 
 pub use access_keys::{
     validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH,

@@ -5,12 +5,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::client::{json_body, Client, Request};
+use crate::client::{Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
 use crate::request_ids::CallIds;
 use crate::response::decode_seed;
 use crate::retry::Call;
 use crate::secret::Secret;
+use crate::token_batch::TokenBatch;
 
 /// Path of the batch upload call.
 pub const BATCH_UPLOAD_PATH: &str = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload";
@@ -86,42 +87,55 @@ impl TenantToken {
         self
     }
 
-    /// The token values of this item, to keep them out of error text.
-    fn secrets(&self) -> impl Iterator<Item = &str> {
-        [&self.refresh_token, &self.access_token, &self.id_token]
-            .into_iter()
-            .flatten()
-            .map(Secret::expose)
+    /// What the checks need to know of this item.
+    fn facts(&self) -> TokenFacts {
+        let present = |t: &Option<Secret>| t.as_ref().is_some_and(|s| !s.is_empty());
+        TokenFacts {
+            app_id_blank: self.app_id.trim().is_empty(),
+            tenant_id_blank: self.tenant_id.trim().is_empty(),
+            has_token: present(&self.refresh_token) || present(&self.access_token),
+            access_token_expiry: self.access_token_expiry,
+        }
     }
+}
 
-    /// About how many bytes this token takes in a request body (its texts plus room for
-    /// the field names and punctuation), so the body is written without regrowing.
-    fn json_len_hint(&self) -> usize {
-        let texts = [
-            &self.access_token_type,
-            &self.external_identifier,
-            &self.granted_by,
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::len)
-        .chain(self.secrets().map(str::len))
-        .chain(self.scopes.iter().flatten().map(|s| s.len() + 3))
-        .sum::<usize>();
-        self.app_id.len() + self.tenant_id.len() + texts + 192
+/// What the checks of one token look at; the one set of rules for typed tokens and for
+/// tokens written straight from a caller's values.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TokenFacts {
+    /// `appId` is missing or only whitespace.
+    pub app_id_blank: bool,
+    /// `tenantId` is missing or only whitespace.
+    pub tenant_id_blank: bool,
+    /// `refreshToken` or `accessToken` is set and not empty.
+    pub has_token: bool,
+    /// `accessTokenExpiry`.
+    pub access_token_expiry: Option<i64>,
+}
+
+impl Default for TokenFacts {
+    /// A token with no fields.
+    fn default() -> Self {
+        TokenFacts {
+            app_id_blank: true,
+            tenant_id_blank: true,
+            has_token: false,
+            access_token_expiry: None,
+        }
     }
+}
 
+impl TokenFacts {
     /// Lists the problems of this item (empty when valid).
-    fn problems(&self) -> Vec<&'static str> {
+    pub fn problems(&self) -> Vec<&'static str> {
         let mut p = Vec::new();
-        if self.app_id.trim().is_empty() {
+        if self.app_id_blank {
             p.push("appId is required");
         }
-        if self.tenant_id.trim().is_empty() {
+        if self.tenant_id_blank {
             p.push("tenantId is required");
         }
-        let present = |t: &Option<Secret>| t.as_ref().is_some_and(|s| !s.is_empty());
-        if !present(&self.refresh_token) && !present(&self.access_token) {
+        if !self.has_token {
             p.push("set refreshToken or accessToken (or both)");
         }
         if let Some(exp) = self.access_token_expiry {
@@ -167,7 +181,8 @@ pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
         .iter()
         .enumerate()
         .flat_map(|(i, t)| {
-            t.problems()
+            t.facts()
+                .problems()
                 .into_iter()
                 .map(move |p| format!("tokens[{i}]: {p}"))
         })
@@ -175,13 +190,19 @@ pub fn validate_tenant_tokens(tokens: &[TenantToken]) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::invalid_argument(format!(
+    Err(problems_error(&problems))
+}
+
+/// The `INVALID_ARGUMENT` error for the problems of a token list (`tokens[i]: ...` each).
+pub(crate) fn problems_error(problems: &[String]) -> Error {
+    Error::invalid_argument(format!(
         "{} problem(s) in the token list, nothing was sent: {}",
         problems.len(),
         problems.join("; ")
-    )))
+    ))
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct BatchBody<'a> {
     tokens: &'a [TenantToken],
@@ -272,30 +293,31 @@ impl Client {
     /// every failure (nothing was stored). The call is safe to repeat, so edge errors and
     /// dropped connections are retried.
     pub async fn batch_upload_tenant_tokens(&self, tokens: &[TenantToken]) -> Result<()> {
-        validate_tenant_tokens(tokens)?;
-        // The size of the first tokens, scaled: a body regrown once costs less than a pass.
-        let sample = &tokens[..tokens.len().min(64)];
-        let per_token = sample.iter().map(TenantToken::json_len_hint).sum::<usize>() / sample.len();
-        let capacity = (per_token + per_token / 8) * tokens.len() + 16;
-        let body = json_body(&BatchBody { tokens }, capacity)?;
+        self.upload_token_batch(&TokenBatch::from_tokens(tokens)?)
+            .await
+    }
+
+    /// Uploads a checked batch body (see [`TokenBatch`]): the whole of
+    /// [`Client::batch_upload_tenant_tokens`] after its checks.
+    pub(crate) async fn upload_token_batch(&self, batch: &TokenBatch) -> Result<()> {
         let ids = CallIds::new(Call::BatchUploadTenantTokens);
         let answer = self
             .post(Request {
                 ids: &ids,
                 path: BATCH_UPLOAD_PATH,
-                body,
+                body: batch.body(),
                 safety: Call::BatchUploadTenantTokens.safety(),
                 unknown_outcome_hint: BATCH_UNKNOWN,
-                secrets: tokens.iter().flat_map(TenantToken::secrets).collect(),
+                secrets: batch.secrets().collect(),
             })
             .await?;
-        let scrubber = self.scrubber_for(tokens.iter().flat_map(TenantToken::secrets));
+        let scrubber = self.scrubber_for(batch.secrets());
         const APPLIED: &str =
             "Whether the batch was committed is unknown; it is safe to upload it again";
         let failures = decode_seed(
             answer.status,
             &answer.body,
-            BatchAnswerSeed { max: tokens.len() },
+            BatchAnswerSeed { max: batch.len() },
             APPLIED,
         )
         .map_err(|e| ids.attach(e))?;
@@ -332,7 +354,7 @@ impl Client {
             format!(
                 "the server rejected {} of {} token(s), so nothing was stored; fix them and upload the whole batch again: {}{more}",
                 failures.len(),
-                tokens.len(),
+                batch.len(),
                 listed.join("; ")
             ),
         )
