@@ -265,12 +265,12 @@ test('unknown fields are INVALID_ARGUMENT naming their path, never sent', async 
   const cases = [
     [
       () => client.createDcrTemplate({ name: 'x', sessionSettings: { refreshTokenExpiration: 5, refreshTokenExpirationX: 5 } }),
-      // The core refuses unknown session settings when it validates the template.
-      /^INVALID_ARGUMENT: .*sessionSettings has unknown field\(s\) refreshTokenExpirationX[;,]/,
+      // The core's decoder refuses unknown session settings, like any other unknown field.
+      /^INVALID_ARGUMENT: template\.sessionSettings\.refreshTokenExpirationX is not a known field/,
     ],
     [
       () => client.createDcrTemplate({ name: 'x', sessionSettings: { enabled: true, 'sk-secret-as-key': 1 } }),
-      /^INVALID_ARGUMENT: .*sessionSettings has unknown field\(s\) <field>[;,]/,
+      /^INVALID_ARGUMENT: template\.sessionSettings\.<field> is not a known field/,
     ],
     [() => client.createDcrTemplate({ name: 'x', loginPageUrl: 'https://a.example' }), /^INVALID_ARGUMENT: template\.loginPageUrl is not a known field/],
     [() => client.batchUploadTenantTokens([ok, { ...ok, accesToken: 'sk-secret-typo' }]), /^INVALID_ARGUMENT: tokens\[1\]\.accesToken is not a known field/],
