@@ -3,65 +3,55 @@
  * descope-mgmt: the Node.js binding of a Rust client for the Descope Management API.
  *
  * This file is the CommonJS entry point (index.mjs re-exports it for ESM). It is a thin
- * layer over the napi-rs native addon (prebuilt per platform, see loadAddon): it rebuilds the addon's structured
- * failures as `DescopeError` / `TypeError`, and masks secrets in `util.inspect`. Loading it
- * does no work beyond loading the addon: the runtime and connections start on first call.
+ * layer over the napi-rs native addon (prebuilt per platform, see loadAddon): it defines
+ * `DescopeError` and registers it with the addon, which creates every error itself
+ * (`DescopeError` and `TypeError` instances, src/errors.rs), and masks secrets in
+ * `util.inspect`. Loading it does no work beyond loading the addon: the runtime and
+ * connections start on first call.
  */
 
 const native = loadAddon()
 
 /**
  * Loads the native addon: the file named by DESCOPE_MGMT_NATIVE_PATH if set, else a source
- * build (`descope-mgmt.node` next to this file) if present, else the prebuilt addon of this
- * platform's package (`descope-mgmt-linux-x64-gnu`, ...; see scripts/platform.js). A missing
- * or damaged addon gives an error saying how to repair it.
+ * build (`descope-mgmt.node` next to this file, written by `npm run build` in a checkout) if
+ * present, else the prebuilt addon of this platform's package (`descope-mgmt-linux-x64-gnu`,
+ * ...; see scripts/platform.js). Nothing is built or downloaded at install time: a missing or
+ * damaged addon is an error here that says exactly what to run.
  */
 function loadAddon() {
   const platform = require('./scripts/platform.js')
   const fs = require('node:fs')
   const override = process.env[platform.NATIVE_PATH_ENV]
-  const file = override || (fs.existsSync(platform.LOCAL_ADDON) ? platform.LOCAL_ADDON : platform.prebuiltAddonPath())
-  if (!file) {
-    const pkg = platform.platformPackage()
-    throw new Error(
-      pkg
-        ? `descope-mgmt: the prebuilt addon package ${pkg.name} is not installed (optional dependencies omitted?). ` +
-            'Reinstall descope-mgmt with optional dependencies, or build from source: ' +
-            'DESCOPE_MGMT_BUILD_FROM_SOURCE=1 npm rebuild descope-mgmt (needs Rust/cargo).'
-        : `descope-mgmt: no prebuilt addon for ${process.platform}-${process.arch}. Build it from source: ` +
-            'DESCOPE_MGMT_BUILD_FROM_SOURCE=1 npm rebuild descope-mgmt (needs Rust/cargo).',
-    )
+  let file
+  let repair
+  if (override) {
+    file = override
+    repair = `Point ${platform.NATIVE_PATH_ENV} at a working addon, or unset it.`
+  } else if (fs.existsSync(platform.LOCAL_ADDON)) {
+    file = platform.LOCAL_ADDON
+    repair = platform.IS_CHECKOUT
+      ? `Rebuild it: ${platform.BUILD_COMMAND}`
+      : `Delete ${platform.LOCAL_ADDON} to use the prebuilt addon instead.`
+  } else {
+    file = platform.prebuiltAddonPath()
+    if (!file) throw new Error(platform.missingAddonMessage())
+    repair = platform.reinstallMessage(file)
   }
   try {
     return require(file)
   } catch (err) {
+    const reason = err && err.message ? String(err.message).split('\n')[0] : String(err)
+    const checksum = platform.checksumProblem(file)
     throw new Error(
-      `descope-mgmt: cannot load the native addon ${file} (${err && err.message ? String(err.message).split('\n')[0] : err}). ` +
-        'If the file is damaged, `npm rebuild descope-mgmt` replaces it.',
+      `descope-mgmt: cannot load the native addon ${file} (${reason}${checksum ? `; ${checksum}` : ''}). ${repair}`,
       { cause: err },
     )
   }
 }
 
-/** Prefix of a napi error reason that carries a serialized core error (src/errors.rs). */
-const ERROR_PREFIX = 'descope-mgmt:error:'
 /** `util.inspect.custom`, without loading `node:util`. */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
-/** napi statuses raised when a JavaScript argument has the wrong type. */
-const TYPE_STATUSES = new Set([
-  'InvalidArg',
-  'ObjectExpected',
-  'StringExpected',
-  'NameExpected',
-  'FunctionExpected',
-  'NumberExpected',
-  'BooleanExpected',
-  'ArrayExpected',
-  'BigintExpected',
-  'DateExpected',
-  'ArrayBufferExpected',
-  'DetachableArraybufferExpected',
-])
 
 /** Every error code, as `ErrorCode.RATE_LIMITED === 'RATE_LIMITED'` (from the core's list). */
 const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((c) => [c, c])))
@@ -69,6 +59,9 @@ const ErrorCode = Object.freeze(Object.fromEntries(native.errorCodes().map((c) =
 /**
  * The error of every failed call (and of `new Client()` with a bad or missing setting).
  * Switch on `code`; the other attributes are `null` (or `[]`) when they do not apply.
+ *
+ * The addon creates the instances (src/errors.rs): it is handed this class below and calls
+ * `new DescopeError(fields)` on the JavaScript thread.
  */
 class DescopeError extends Error {
   /**
@@ -109,31 +102,15 @@ Object.defineProperty(DescopeError.prototype, 'name', {
   configurable: true,
   enumerable: false,
 })
+native.setErrorClass(DescopeError)
 
 /**
- * Turns an error thrown by the addon into what the public API promises: a `DescopeError`
- * for a core error, a `TypeError` for a wrong argument type; anything else unchanged.
- * Built here, in the caller's async context, so the stack shows the caller.
+ * A call's rejection is created by the addon when the promise settles, where no JavaScript
+ * frame is on the stack: its stack is taken again here, in the caller's async context, so
+ * it shows the caller. Anything else is rethrown as it is.
  */
-function toPublicError(err) {
-  const mapped = mapError(err)
-  if (mapped !== err && Error.captureStackTrace) Error.captureStackTrace(mapped, toPublicError)
-  return mapped
-}
-
-/** The mapping of {@link toPublicError}. */
-function mapError(err) {
-  if (err === null || typeof err !== 'object' || typeof err.message !== 'string') return err
-  if (err.message.startsWith(ERROR_PREFIX)) {
-    let fields
-    try {
-      fields = JSON.parse(err.message.slice(ERROR_PREFIX.length))
-    } catch {
-      return err
-    }
-    return new DescopeError(fields)
-  }
-  if (TYPE_STATUSES.has(err.code)) return new TypeError(err.message)
+function withCallerStack(err) {
+  if (err instanceof DescopeError && Error.captureStackTrace) Error.captureStackTrace(err, withCallerStack)
   return err
 }
 
@@ -151,7 +128,7 @@ class Client {
     try {
       this.#native = new native.Client(options)
     } catch (err) {
-      throw toPublicError(err)
+      throw withCallerStack(err)
     }
   }
 
@@ -174,7 +151,7 @@ class Client {
     try {
       return new RotatedAccessKey(CONSTRUCT, await this.#native.rotateAccessKey(id))
     } catch (err) {
-      throw toPublicError(err)
+      throw withCallerStack(err)
     }
   }
 
@@ -194,7 +171,7 @@ class Client {
         await this.#native.batchUploadTenantTokens(tokens)
       }
     } catch (err) {
-      throw toPublicError(err)
+      throw withCallerStack(err)
     }
   }
 
@@ -207,7 +184,7 @@ class Client {
     try {
       return await this.#native.createDcrTemplate(template)
     } catch (err) {
-      throw toPublicError(err)
+      throw withCallerStack(err)
     }
   }
 

@@ -4,8 +4,8 @@
 #   descope_mgmt-<v>-cp39-abi3-manylinux_2_17_x86_64.whl   Python wheel (CPython >= 3.9),
 #                                  with the emulator as the `descope-emulator` command
 #   descope_mgmt-<v>.tar.gz                                 Python sdist (builds with cargo)
-#   descope-mgmt-<v>.tgz                                    npm main package (JS + types +
-#                                  loader; vendored Rust sources for an opt-in source build)
+#   descope-mgmt-<v>.tgz                                    npm main package (JS, types and
+#                                  the loader; no install script, no Rust sources)
 #   descope-mgmt-linux-x64-gnu-<v>.tgz                      npm platform package (the addon)
 #   descope-mgmt-<v>-x86_64-linux-gnu.tar.gz                C: header, libdescope_mgmt.so.0
 #                                  (+ .a), pkg-config file, CMake package config
@@ -92,11 +92,13 @@ install -m 755 "$OUT/libdescope_mgmt_node.so" "$plat/descope-mgmt.linux-x64-gnu.
 (cd "$plat" && npm pack --silent --pack-destination "$DIST" >/dev/null)
 
 step "npm main package descope-mgmt"
-# prepack vendors the Rust sources (standalone/) for a source build on request; postpack
-# removes them again. No addon is packed: it comes from the platform package.
+# JavaScript, types and the loader only: the addon comes from the platform package, and
+# nothing is built at install time (no install script).
 [ ! -e bindings-node/descope-mgmt.node ] || echo "(bindings-node/descope-mgmt.node exists; npm pack leaves it out: files[])"
 (cd bindings-node && npm pack --silent --pack-destination "$DIST" >/dev/null)
 if tar -tzf "$DIST/descope-mgmt-$VERSION.tgz" | grep -q '\.node$'; then die "the main npm package must not ship an addon"; fi
+manifest=$(tar -xzOf "$DIST/descope-mgmt-$VERSION.tgz" package/package.json)
+if grep -Eq '"(preinstall|install|postinstall)":' <<<"$manifest"; then die "the main npm package must have no install script"; fi
 
 step "C tarball descope-mgmt-$VERSION-x86_64-linux-gnu.tar.gz"
 cname=descope-mgmt-$VERSION-x86_64-linux-gnu

@@ -5,12 +5,11 @@
 #   Python  the wheel into a fresh venv (pip --no-index); tests/python/test_vectors.py and
 #           examples/python/*.py; the emulator every check uses is the wheel's own
 #           `descope-emulator` command.
-#   Node    both npm tarballs into a fresh folder (npm --offline: no registry); the vectors
+#   Node    both npm tarballs into a fresh folder (npm --offline: no registry; the main
+#           package has no install script: the platform package is the install); the vectors
 #           suite tests/node/vectors.test.mjs redirected to the installed package, the
-#           package smoke tests and examples/node/*; then a damaged addon repaired by
-#           `npm rebuild descope-mgmt` (a broken source build is dropped for the prebuilt
-#           one; a corrupted prebuilt one is refused, then rebuilt from the vendored sources
-#           once cargo is back on PATH).
+#           package smoke tests and examples/node/*; then a missing and a damaged platform
+#           package: require() names what to run, and running it repairs the install.
 #   C       the tarball into a prefix; tests/c and examples/c built once through pkg-config
 #           and once by a small CMake project (find_package(descope_mgmt), shared and
 #           static imported targets), run against the emulator.
@@ -25,8 +24,6 @@ ROOT=$PWD
 DIST=$ROOT/dist
 WORK=$ROOT/.tmp/test-dist
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-FULL_PATH=$PATH
-ORIG_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false npm_config_loglevel=error
 export npm_config_omit_lockfile_registry_resolved=true
 
@@ -197,40 +194,29 @@ step "Node lifecycle: process.exit and worker termination while calls are in fli
 "${LIFECYCLE[@]}" --node-package "$MAIN_DIR"
 [ "$(node_loaded)" = "$ADDON" ] || die "the lifecycle run did not use the platform package's addon"
 
-step "Node: a damaged source-built addon is dropped by npm rebuild (no cargo)"
-# Not an ELF file (an interrupted build); a truncated ELF would crash dlopen with SIGBUS
-# before the loader could explain anything (install.js checks in a child process).
-printf 'interrupted build\n' >"$MAIN_DIR/descope-mgmt.node"
-if out=$(cd "$NODE_DIR" && node -e 'require("descope-mgmt")' 2>&1); then die "a damaged descope-mgmt.node loaded"; fi
-grep -q 'npm rebuild descope-mgmt' <<<"$out" || die "the load error does not say how to repair: $out"
-(cd "$NODE_DIR" && npm rebuild --offline --foreground-scripts descope-mgmt) | tee "$WORK/rebuild-1.log"
-grep -q 'removed the damaged descope-mgmt.node' "$WORK/rebuild-1.log" || die "npm rebuild did not remove the damaged addon"
-[ "$(node_loaded)" = "$ADDON" ] || die "after npm rebuild the prebuilt addon is not the one loaded"
+step "Node: without its platform package, require() names the package to install"
+rm -rf "$ADDON_DIR"
+if out=$(cd "$NODE_DIR" && node -e 'require("descope-mgmt")' 2>&1); then die "descope-mgmt loaded without its platform package"; fi
+grep -qF "Install it: npm install descope-mgmt-linux-x64-gnu@$VERSION" <<<"$out" || die "the load error does not name the package to install: $out"
+echo "as expected: $(grep -m 1 -o 'descope-mgmt: .*' <<<"$out")"
+# The package is not published: npm install restores it from the project's lockfile (the
+# tarball) instead of the registry.
+(cd "$NODE_DIR" && npm install --offline --no-audit --no-fund)
+[ "$(node_loaded)" = "$ADDON" ] || die "after npm install the platform package's addon is not the one loaded"
 node_smoke
 
-step "Node: a corrupted prebuilt addon is refused by npm rebuild without cargo"
-cp "$ADDON" "$WORK/addon.good"
-# Same size, one byte changed in the middle: it may still load, the checksum tells.
-size=$(stat -c %s "$ADDON")
-printf '\xff' | dd of="$ADDON" bs=1 seek=$((size / 2)) conv=notrunc status=none
-cmp -s "$ADDON" "$WORK/addon.good" && printf '\x00' | dd of="$ADDON" bs=1 seek=$((size / 2)) conv=notrunc status=none
-if (cd "$NODE_DIR" && npm rebuild --offline --foreground-scripts descope-mgmt) >"$WORK/rebuild-2.log" 2>&1; then
-  cat "$WORK/rebuild-2.log"; die "npm rebuild accepted a corrupted prebuilt addon"
-fi
-grep -q 'SHA-256 does not match' "$WORK/rebuild-2.log" || { cat "$WORK/rebuild-2.log"; die "npm rebuild did not name the checksum mismatch"; }
-echo "refused: $(grep -o 'the prebuilt addon.*damaged ([^)]*)' "$WORK/rebuild-2.log" | head -n 1)"
-
-step "Node: a truncated prebuilt addon is rebuilt from the vendored sources once cargo is on PATH"
-head -c 65536 "$WORK/addon.good" >"$ADDON"
-# (It crashes dlopen with SIGBUS: an inner shell keeps bash's "Bus error" out of the log.)
-if bash -c 'cd "$1"; node -e "require(\"descope-mgmt\")"; rc=$?; exit "$rc"' _ "$NODE_DIR" >/dev/null 2>&1; then
-  die "a truncated prebuilt addon loaded"
-fi
-# Debug profile and the repository's target dir: the dependencies are already compiled.
-(cd "$NODE_DIR" && PATH=$FULL_PATH CARGO_TARGET_DIR=$ORIG_TARGET_DIR DESCOPE_MGMT_BUILD_PROFILE=debug \
-  npm rebuild --offline --foreground-scripts descope-mgmt) 2>&1 | tail -n 3 | tee "$WORK/rebuild-3.log"
-grep -q 'built descope-mgmt.node' "$WORK/rebuild-3.log" || die "npm rebuild did not rebuild the addon from source"
-[ "$(node_loaded)" = "$MAIN_DIR/descope-mgmt.node" ] || die "the rebuilt addon is not the one loaded"
+step "Node: a damaged prebuilt addon: require() says how to reinstall it; doing so repairs it"
+# Not an ELF file; a truncated ELF would crash dlopen with SIGBUS before the loader could
+# explain anything (npm checks each package's integrity when it installs it).
+printf 'damaged\n' >"$ADDON"
+if out=$(cd "$NODE_DIR" && node -e 'require("descope-mgmt")' 2>&1); then die "a damaged prebuilt addon loaded"; fi
+grep -qF 'SHA-256 does not match' <<<"$out" || die "the load error does not name the checksum mismatch: $out"
+grep -qF "Reinstall the platform package: delete the folder $ADDON_DIR and run npm install in your project." <<<"$out" ||
+  die "the load error does not say how to reinstall the platform package: $out"
+echo "as expected: $(grep -m 1 -o 'descope-mgmt: .*' <<<"$out")"
+rm -rf "$ADDON_DIR"
+(cd "$NODE_DIR" && npm install --offline --no-audit --no-fund)
+[ "$(node_loaded)" = "$ADDON" ] || die "after reinstalling, the platform package's addon is not the one loaded"
 node_smoke
 
 # ---------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 //!
 //! The Node.js binding of `descope-mgmt`, published on npm as `descope-mgmt`. It is thin:
 //! it converts JavaScript arguments into the core's types, runs every call on the core's
-//! shared tokio runtime, and turns the core's errors into structured rejections that the
-//! package's JavaScript layer (`index.js`) rebuilds as `DescopeError`s.
+//! shared tokio runtime, and turns the core's errors into `DescopeError` (or `TypeError`)
+//! instances it creates itself, with the class `index.js` registers at load time
+//! ([`set_error_class`]).
 //!
 //! Nothing runs when the addon is loaded: the runtime and connection pools start on the
 //! first call.
@@ -21,7 +22,7 @@ mod promise;
 mod rotated_access_key;
 
 pub use client::Client;
-pub use errors::error_codes;
+pub use errors::{error_codes, set_error_class};
 pub use rotated_access_key::{
     rotated_access_key_cleartext, rotated_access_key_id, rotated_access_key_key,
 };

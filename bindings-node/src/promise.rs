@@ -8,13 +8,14 @@ use descope_mgmt::bindings::runtime;
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{Env, Result, Status};
 
-use crate::errors::descope_error;
+use crate::errors::js_error;
 
 /// Spawns `call` on `descope_mgmt::bindings::runtime` and returns a promise for its outcome.
 ///
-/// On success, `to_js` converts the value on the JavaScript thread. A core error rejects
-/// with a serialized `DescopeError`; a panic inside the core or in `to_js` (a bug) rejects
-/// with a plain error instead of leaving the promise pending forever.
+/// The promise is settled on the JavaScript thread: on success `to_js` converts the value
+/// there; a core error rejects with a `DescopeError` (or `TypeError`) created there
+/// ([`js_error`]); a panic inside the core or in `to_js` (a bug) rejects with a plain error
+/// instead of leaving the promise pending forever.
 pub(crate) fn spawn_call<'env, T, D, F, C>(
     env: &'env Env,
     call: F,
@@ -30,14 +31,16 @@ where
     // A panic in the core ends its task, and the JoinHandle reports it as an error.
     let task = runtime::spawn(call);
     runtime::spawn(async move {
-        match task.await {
-            Ok(Ok(value)) => deferred.resolve(move |_env: Env| {
-                catch_unwind(AssertUnwindSafe(|| to_js(value)))
-                    .unwrap_or_else(|_| Err(bug("converting the result panicked")))
-            }),
-            Ok(Err(error)) => deferred.reject(descope_error(&error)),
-            Err(join_error) => deferred.reject(bug(&join_error.to_string())),
-        }
+        let outcome = task.await;
+        // Settled on the JavaScript thread, where a rejection's `DescopeError` is created.
+        deferred.resolve(move |env: Env| {
+            catch_unwind(AssertUnwindSafe(|| match outcome {
+                Ok(Ok(value)) => to_js(value),
+                Ok(Err(error)) => Err(js_error(&env, &error)),
+                Err(join_error) => Err(bug(&join_error.to_string())),
+            }))
+            .unwrap_or_else(|_| Err(bug("settling the promise panicked")))
+        })
     });
     Ok(promise)
 }
