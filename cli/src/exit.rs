@@ -99,6 +99,15 @@ impl From<Error> for Failure {
         if let Some(status) = e.status() {
             f = f.with("httpStatus", status);
         }
+        if let Some(v) = e.descope_code() {
+            f = f.with("descopeCode", v);
+        }
+        if let Some(v) = e.description() {
+            f = f.with("description", v);
+        }
+        if let Some(v) = e.server_message() {
+            f = f.with("serverMessage", v);
+        }
         if let Some(wait) = e.retry_after() {
             f = f.with("retryAfterSeconds", wait.as_secs_f64());
         }

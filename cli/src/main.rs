@@ -54,14 +54,14 @@ Run `descope-mgmt help COMMAND` for each command's flags and examples.";
 )]
 struct Cli {
     /// Print one JSON result object on stdout (never a secret).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 100)]
     json: bool,
     /// Read the management key from the first line of this file instead of
     /// DESCOPE_MANAGEMENT_KEY.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", display_order = 101)]
     management_key_file: Option<PathBuf>,
     /// Time allowed for one attempt of a call, in seconds (default 60).
-    #[arg(long, global = true, value_name = "SECONDS")]
+    #[arg(long, global = true, value_name = "SECONDS", display_order = 102)]
     timeout: Option<f64>,
     #[command(subcommand)]
     command: Command,

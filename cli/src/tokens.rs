@@ -42,7 +42,7 @@ exits 0 only when every chunk is committed.
 
 --resume STATE keeps a 0600 JSON state file with the input's SHA-256, the chunk size and the
 numbers of the committed chunks (no tokens). A rerun with the same STATE skips the committed
-chunks; it refuses (exit 2) if the input or the chunk size changed.
+chunks; it refuses (exit 2) if the input, --app-id or --chunk-size changed.
 
 Examples:
   descope-mgmt tokens upload --app-id google-drive --file tokens.jsonl --dry-run

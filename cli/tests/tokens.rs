@@ -324,3 +324,47 @@ fn twenty_thousand_rows_stream_through() {
     assert_eq!(run.json()["chunks"], 4);
     assert_eq!(w.stored_tokens("google-drive").len(), 20_000);
 }
+
+/// The peak RSS (bytes) of the children this process has waited for.
+fn children_peak_rss() -> u64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0);
+    // ru_maxrss is in KiB on Linux.
+    usage.ru_maxrss as u64 * 1024
+}
+
+#[test]
+fn memory_stays_bounded_whatever_the_file_size() {
+    let w = World::new();
+    // 300,000 rows, about 45 MB: more than the bound below, so a reader that kept the
+    // rows would fail. (1,000,000 rows measured by hand: see cli/README.md.)
+    let path = w.path("big.jsonl");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for i in 0..300_000 {
+            writeln!(
+                f,
+                r#"{{"tenantId":"T{i}","accessToken":"tok-{i:0>40}","scopes":["drive.readonly"],"accessTokenExpiry":1767225600}}"#
+            )
+            .unwrap();
+        }
+    }
+    assert!(std::fs::metadata(&path).unwrap().len() > 40_000_000);
+    let run = w.run(&[
+        "tokens",
+        "upload",
+        "--app-id",
+        "google-drive",
+        "--file",
+        "big.jsonl",
+        "--dry-run",
+        "--json",
+    ]);
+    run.expect(0);
+    assert_eq!(run.json()["rows"], 300_000);
+    let peak = children_peak_rss();
+    assert!(peak < 32 << 20, "peak RSS {} MB", peak >> 20);
+}
