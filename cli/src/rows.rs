@@ -66,6 +66,11 @@ impl<R: BufRead> Rows<R> {
         }
     }
 
+    /// The reader, to finish reading (hashing) what is left.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+
     /// The next row, `None` at the end. Header problems (CSV) come back as rows too.
     pub fn next_row(&mut self) -> io::Result<Option<Row>> {
         match self.format {

@@ -486,7 +486,8 @@ fn upload(
             return done;
         }
     };
-    let mut rows = Rows::new(reader, input.format);
+    // Hashed again, so that a file changed between the two passes is noticed.
+    let mut rows = Rows::new(BufReader::new(Hashing::new(reader)), input.format);
     let bar = progress(state.rows, "rows");
     let mut chunk: Vec<TenantToken> = Vec::with_capacity(args.chunk_size);
     let mut first_line = 0u64;
@@ -582,6 +583,20 @@ fn upload(
         }
     }
     bar.finish_and_clear();
+    if done.failure.is_none() {
+        let mut hashing = rows.into_inner().into_inner();
+        let read = io::copy(&mut hashing, &mut io::sink());
+        if read.is_err() || hashing.hex() != state.sha256 {
+            done.failure = Some(Failure::new(
+                crate::exit::OTHER,
+                "IO",
+                format!(
+                    "{} changed while it was uploaded (its SHA-256 differs from the validation pass)",
+                    input.name
+                ),
+            ).with_hint("every chunk sent was valid and committed, but they may not match the file as it is now: upload it again (safe: tokens are stored per app and tenant)"));
+        }
+    }
     if done.failure.is_none() && !out.json && done.skipped > 0 {
         out.note(&format!(
             "skipped {} chunk(s) committed by an earlier run",
