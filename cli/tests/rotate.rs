@@ -78,7 +78,11 @@ fn without_a_destination_nothing_is_sent() {
         "--json",
     ])
     .expect(2);
-    w.run(&["rotate", "K2active", "--bogus-flag"]).expect(2);
+    let run = w.run(&["rotate", "K2active", "--bogus-flag", "--json"]);
+    run.expect(2);
+    assert_eq!(run.json()["error"]["code"], "USAGE");
+    assert!(run.stderr.contains("--bogus-flag"), "{}", run.stderr);
+    w.run(&[]).expect(2);
     assert_eq!(w.requests(ROTATE), 0);
 }
 
@@ -332,6 +336,11 @@ fn configuration_comes_from_the_environment_or_a_key_file() {
     assert!(!w.path("k").exists());
     // The key file replaces DESCOPE_MANAGEMENT_KEY; a wrong key is UNAUTHORIZED (4).
     std::fs::write(w.path("mk"), format!("{}\n", w.emu.management_key())).unwrap();
+    std::fs::set_permissions(
+        w.path("mk"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
     std::fs::write(w.path("bad"), "K2wrongkey\n").unwrap();
     let ok = w
         .cmd(&[
@@ -351,6 +360,8 @@ fn configuration_comes_from_the_environment_or_a_key_file() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+    // The key file can be read by others (0644 here): a warning says so.
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("chmod 600"));
     let bad = w.run(&[
         "rotate",
         "K2active",
