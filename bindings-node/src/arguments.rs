@@ -12,7 +12,7 @@
 
 use descope_mgmt::bindings::{
     check_batch_len, decode_input, is_showable_field_name, option_names, Binding, ClientOption,
-    ClientOptions, OptionKind,
+    ClientOptions, OptionKind, TokenBatch, TokenBatchWriter,
 };
 use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
@@ -123,9 +123,10 @@ fn decode<T: DeserializeOwned>(root: &str, argument: Option<Unknown<'_>>) -> nap
     decode_input(root, &value).map_err(|e| descope_error(&e))
 }
 
-/// The `tokens` argument of `batchUploadTenantTokens`. An array longer than the core's
-/// [`MAX_BATCH_TOKENS`] is refused before any item is read.
-pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<TenantToken>> {
+/// The `tokens` argument of `batchUploadTenantTokens`, checked and written as a request
+/// body. An array longer than the core's [`MAX_BATCH_TOKENS`] is refused before any item is
+/// read.
+pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<TokenBatch> {
     if let Some(array) = &tokens {
         let reader = Reader::new(array.value().env);
         let raw = array.raw();
@@ -134,15 +135,21 @@ pub(crate) fn tenant_tokens_js(tokens: Option<Unknown<'_>>) -> napi::Result<Vec<
             check_batch_len(reader.array_length(raw)? as usize).map_err(|e| descope_error(&e))?;
         }
     }
-    decode("tokens", tokens)
+    let tokens: Vec<TenantToken> = decode("tokens", tokens)?;
+    TokenBatch::from_tokens(&tokens).map_err(|e| descope_error(&e))
 }
 
-/// `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`) decoded
-/// straight into the core's model, or `None` when that fails for any reason (an invalid
-/// item, a lone surrogate that V8 wrote as an escape serde refuses): the caller then reads
-/// the array itself, whose errors are the ones to report.
-pub(crate) fn tenant_tokens_json(json: &str) -> Option<Vec<TenantToken>> {
-    serde_json::from_str(json).ok()
+/// `JSON.stringify(tokens)` (see `Client::batch_upload_tenant_tokens_json`) written
+/// straight into a request body (checked as it is written, with no model in between), or
+/// `None` when that path gives up (an invalid item, a lone surrogate that V8 wrote as an
+/// escape serde refuses): the caller then reads the array itself, whose errors are the
+/// ones to report.
+pub(crate) fn tenant_tokens_json(json: &str) -> Option<napi::Result<TokenBatch>> {
+    // About 270 bytes a token: the body is sized from the first tokens anyway.
+    let mut batch = TokenBatchWriter::new(json.len() / 256 + 1);
+    batch
+        .push_json_list(json)
+        .then(|| batch.finish().map_err(|e| descope_error(&e)))
 }
 
 /// Whether `JSON.stringify(tokens)` wrote the tokens' own data: false when a `toJSON`
@@ -310,13 +317,19 @@ mod tests {
         use serde_json::json;
         let ok = [
             json!([{"appId": "a", "tenantId": "t", "accessToken": "x", "accessTokenExpiry": 5_000_000_000_u64, "scopes": ["s"]}]),
-            json!([{"app_id": "a", "tenant_id": "t", "refresh_token": "x"}]),
+            json!([{"app_id": "a", "tenant_id": "t", "refresh_token": "x"}, {"appId": "b", "tenantId": "u", "accessToken": "y"}]),
         ];
+        // The core checks that both paths write the same bytes; here, that the binding
+        // takes the JSON path for what decodes, with the core's checks applied.
         for tokens in ok {
             let via_json = super::tenant_tokens_json(&tokens.to_string()).unwrap();
             let via_core: Vec<descope_mgmt::TenantToken> =
                 descope_mgmt::bindings::decode_input("tokens", &tokens).unwrap();
-            assert_eq!(via_json, via_core);
+            match (via_json, super::TokenBatch::from_tokens(&via_core)) {
+                (Ok(a), Ok(b)) => assert_eq!(a.len(), b.len()),
+                (Err(a), Err(b)) => assert!(a.reason.contains(b.message()), "{}", a.reason),
+                (a, b) => panic!("{tokens}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
         }
         for bad in [
             r#"[{"appId": "a", "tenantId": "t", "accessTokenExpiry": 1.5}]"#,

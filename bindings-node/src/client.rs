@@ -1,5 +1,6 @@
 //! `Client`: the three Management API calls, each returning a promise.
 
+use descope_mgmt::bindings::upload_token_batch;
 use napi::bindgen_prelude::{Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -82,7 +83,7 @@ impl Client {
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            async move { upload_token_batch(&client, &tokens).await },
             |()| Ok(()),
         )
     }
@@ -107,13 +108,13 @@ impl Client {
             .then(|| arguments::tenant_tokens_json(&json))
             .flatten()
         {
-            Some(converted) => converted,
+            Some(converted) => converted?,
             None => arguments::tenant_tokens_js(Some(tokens))?,
         };
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { client.batch_upload_tenant_tokens(&tokens).await },
+            async move { upload_token_batch(&client, &tokens).await },
             |()| Ok(()),
         )
     }

@@ -96,9 +96,18 @@ impl<'py> Iterator for Items<'py> {
     type Item = Option<PySource<'py>>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // The length is checked first: reading past the end would raise (and drop) an
+        // IndexError at the end of every list.
         let item = match self.seq.cast::<PyList>() {
-            Ok(list) => list.get_item(self.next).ok()?,
-            Err(_) => self.seq.cast::<PyTuple>().ok()?.get_item(self.next).ok()?,
+            Ok(list) if self.next < list.len() => list.get_item(self.next).ok()?,
+            Ok(_) => return None,
+            Err(_) => {
+                let tuple = self.seq.cast::<PyTuple>().ok()?;
+                if self.next >= tuple.len() {
+                    return None;
+                }
+                tuple.get_item(self.next).ok()?
+            }
         };
         self.next += 1;
         Some(Some(PySource(item)))

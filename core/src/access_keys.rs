@@ -194,7 +194,7 @@ impl Client {
                 body,
                 safety: Call::RotateAccessKey.safety(),
                 unknown_outcome_hint: ROTATE_UNKNOWN,
-                secrets: Vec::new(),
+                batch: None,
             })
             .await?;
         const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: its previous secret no longer works; rotate it again to get a usable secret";

@@ -19,6 +19,7 @@ use crate::response::{error_from_status, parse_retry_after, Scrubber};
 use crate::retry::{decide, Observed, Safety};
 use crate::runtime;
 use crate::send_state::mark_sent;
+use crate::token_batch::TokenBatch;
 
 const LICENSE_PATH: &str = "/v1/mgmt/license";
 static X_PROJECT_ID: HeaderName = HeaderName::from_static("x-descope-project-id");
@@ -61,9 +62,9 @@ pub(crate) struct Request<'a> {
     pub safety: Safety,
     /// What the caller should do when the request may have been applied.
     pub unknown_outcome_hint: &'a str,
-    /// Secrets of this call (besides the management key) that must never be copied from
-    /// an answer into an error, e.g. the tokens of a batch.
-    pub secrets: Vec<&'a str>,
+    /// The batch this call uploads, whose tokens must never be copied from an answer into
+    /// an error (read only when an answer has text to scrub).
+    pub batch: Option<&'a TokenBatch>,
 }
 
 /// Writes a request body. Serialising the request models cannot fail today; should a model
@@ -271,19 +272,12 @@ impl Client {
 
     /// Everything secret this call knows, to be removed from server text in errors.
     fn scrubber<'s>(&'s self, request: &'s Request<'_>) -> Scrubber<'s> {
-        self.scrubber_for(request.secrets.iter().copied())
+        self.scrubber_for(request.batch)
     }
 
-    /// A scrubber for the management key and `secrets` (a call's own secrets).
-    pub(crate) fn scrubber_for<'s>(
-        &'s self,
-        secrets: impl IntoIterator<Item = &'s str>,
-    ) -> Scrubber<'s> {
-        Scrubber::new(
-            secrets
-                .into_iter()
-                .chain([self.inner.config.management_key.expose()]),
-        )
+    /// A scrubber for the management key and the tokens of `batch`.
+    pub(crate) fn scrubber_for<'s>(&'s self, batch: Option<&'s TokenBatch>) -> Scrubber<'s> {
+        Scrubber::new([self.inner.config.management_key.expose()]).with_batch(batch)
     }
 
     async fn send_once(

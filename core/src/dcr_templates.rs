@@ -283,7 +283,7 @@ impl Client {
                 body,
                 safety: Call::CreateDcrTemplate.safety(),
                 unknown_outcome_hint: CREATE_UNKNOWN,
-                secrets: Vec::new(),
+                batch: None,
             })
             .await?;
         const APPLIED: &str =

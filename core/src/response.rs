@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode};
 use crate::retry::Safety;
+use crate::token_batch::TokenBatch;
 
 /// Descope's error body: `{"errorCode", "errorDescription", "errorMessage"}`.
 #[derive(Debug, Default, Deserialize)]
@@ -40,8 +41,10 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
 /// answer carries, before that text goes into an error. A server that echoes the request
 /// (a debug page, an error message quoting the body) must not turn an error into a leak.
 pub(crate) struct Scrubber<'a> {
-    /// The secrets as given (a batch of 100,000 tokens has 200,000 of them).
+    /// The secrets as given.
     secrets: Vec<&'a str>,
+    /// A batch's tokens (100,000 tokens have 200,000 of them), read only to build `needles`.
+    batch: Option<&'a TokenBatch>,
     /// The secrets, longest first, each also in its JSON-escaped form when that differs:
     /// built on the first text to scrub, which most calls never have.
     needles: std::sync::OnceLock<Vec<std::borrow::Cow<'a, str>>>,
@@ -58,18 +61,28 @@ impl<'a> Scrubber<'a> {
     pub(crate) fn new(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         Scrubber {
             secrets: secrets.into_iter().collect(),
+            batch: None,
             needles: std::sync::OnceLock::new(),
         }
     }
 
-    /// The search strings, built once.
-    fn needles(&self) -> &[std::borrow::Cow<'a, str>] {
-        self.needles.get_or_init(|| Self::build(&self.secrets))
+    /// Also removes the tokens of `batch`.
+    pub(crate) fn with_batch(mut self, batch: Option<&'a TokenBatch>) -> Self {
+        self.batch = batch;
+        self
     }
 
-    fn build(secrets: &[&'a str]) -> Vec<std::borrow::Cow<'a, str>> {
+    /// The search strings, built once.
+    fn needles(&self) -> &[std::borrow::Cow<'a, str>] {
+        self.needles.get_or_init(|| {
+            let batch = self.batch.into_iter().flat_map(TokenBatch::secrets);
+            Self::build(self.secrets.iter().copied().chain(batch))
+        })
+    }
+
+    fn build(secrets: impl Iterator<Item = &'a str>) -> Vec<std::borrow::Cow<'a, str>> {
         let mut needles: Vec<std::borrow::Cow<'a, str>> = Vec::new();
-        for &s in secrets {
+        for s in secrets {
             if s.len() < MIN_SECRET_LEN {
                 continue;
             }

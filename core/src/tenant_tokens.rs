@@ -308,10 +308,10 @@ impl Client {
                 body: batch.body(),
                 safety: Call::BatchUploadTenantTokens.safety(),
                 unknown_outcome_hint: BATCH_UNKNOWN,
-                secrets: batch.secrets().collect(),
+                batch: Some(batch),
             })
             .await?;
-        let scrubber = self.scrubber_for(batch.secrets());
+        let scrubber = self.scrubber_for(Some(batch));
         const APPLIED: &str =
             "Whether the batch was committed is unknown; it is safe to upload it again";
         let failures = decode_seed(

@@ -26,7 +26,9 @@ use zeroize::Zeroize;
 use crate::error::{Error, Result};
 use crate::input::{Node, Source};
 use crate::secret::Secret;
-use crate::tenant_tokens::{check_batch_len, problems_error, TenantToken, TokenFacts};
+use crate::tenant_tokens::{
+    check_batch_len, problems_error, TenantToken, TokenFacts, MAX_BATCH_TOKENS,
+};
 
 /// The fields of a token, in the order the body lists them (the model's order).
 const FIELDS: [(&str, &str, Kind); 10] = [
@@ -402,7 +404,13 @@ impl<'de> Visitor<'de> for ListVisitor<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        while seq.next_element_seed(TokenSeed(&mut *self.0))?.is_some() {}
+        // Past the cap, give up: the typed path refuses the list before reading its items.
+        while self.0.count <= MAX_BATCH_TOKENS
+            && seq.next_element_seed(TokenSeed(&mut *self.0))?.is_some()
+        {}
+        if self.0.count > MAX_BATCH_TOKENS {
+            return Err(de::Error::custom("too many tokens"));
+        }
         Ok(())
     }
 }
