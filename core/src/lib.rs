@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod access_keys;
+mod batch_upload;
 #[doc(hidden)]
 pub mod bindings;
 pub mod blocking;
