@@ -32,6 +32,12 @@ cargo clippy --quiet --workspace --all-targets -- -D warnings
 step "no module cycles in any crate"
 python3 scripts/check-module-cycles.py
 
+step "package READMEs link with absolute URLs (PyPI, npm, crates.io and the C tarball show them alone)"
+if grep -nE '\]\((\.\.?/|docs/|[A-Za-z_-]+\.md)' core/README.md bindings-python/README.md bindings-node/README.md bindings-c/README.md; then
+  echo "check.sh: a package README has a relative link (above); link to the repository instead" >&2
+  exit 1
+fi
+
 step "cargo doc for the core crate, warnings denied"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p descope-mgmt --no-deps
 
