@@ -35,6 +35,16 @@ pub(crate) fn opt_str_array(
     count: usize,
     what: impl Fn() -> String,
 ) -> FfiResult<Option<Vec<String>>> {
+    let borrowed = opt_str_slices(items, count, what)?;
+    Ok(borrowed.map(|v| v.into_iter().map(str::to_owned).collect()))
+}
+
+/// [`opt_str_array`], the strings borrowed from the caller.
+pub(crate) fn opt_str_slices<'a>(
+    items: *const *const c_char,
+    count: usize,
+    what: impl Fn() -> String,
+) -> FfiResult<Option<Vec<&'a str>>> {
     if items.is_null() {
         if count == 0 {
             return Ok(None);
@@ -50,7 +60,7 @@ pub(crate) fn opt_str_array(
         let p = unsafe { *items.add(i) };
         let item = opt_str_arg_at(p, || format!("{}[{i}]", what()))?
             .ok_or_else(|| Failure::null(&format!("{}[{i}]", what())))?;
-        out.push(item.to_owned());
+        out.push(item);
     }
     Ok(Some(out))
 }

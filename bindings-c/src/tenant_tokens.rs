@@ -2,9 +2,10 @@
 
 use std::ffi::c_char;
 
-use dm::{Secret, TenantToken};
+use dm::bindings::{check_batch_len, runtime, upload_token_batch, TokenBatchWriter, TokenView};
+use dm::TenantToken;
 
-use crate::args::{opt_str_arg_at, opt_str_array, parse_json_arg, str_arg};
+use crate::args::{opt_str_arg_at, opt_str_slices, parse_json_arg, str_arg};
 use crate::boundary::call;
 use crate::client::{client_arg, descope_mgmt_client};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
@@ -46,25 +47,27 @@ pub struct descope_mgmt_tenant_token {
     pub granted_by: *const c_char,
 }
 
-fn convert(t: &descope_mgmt_tenant_token, i: usize) -> FfiResult<TenantToken> {
+/// Checks item `i` and writes it into `batch`, its strings read where the caller keeps
+/// them (copied once, into the request body).
+fn push(batch: &mut TokenBatchWriter, t: &descope_mgmt_tenant_token, i: usize) -> FfiResult<()> {
     // The field's path is only spelled out for an error.
     let text = |p: *const c_char, field: &'static str| {
         opt_str_arg_at(p, move || format!("tokens[{i}].{field}"))
     };
-    let owned = |p, field| Ok::<_, Failure>(text(p, field)?.map(str::to_owned));
-    let secret = |p, field| Ok::<_, Failure>(text(p, field)?.map(Secret::new));
-    Ok(TenantToken {
-        app_id: owned(t.app_id, "app_id")?.unwrap_or_default(),
-        tenant_id: owned(t.tenant_id, "tenant_id")?.unwrap_or_default(),
-        refresh_token: secret(t.refresh_token, "refresh_token")?,
-        access_token: secret(t.access_token, "access_token")?,
+    let scopes = opt_str_slices(t.scopes, t.scopes_count, || format!("tokens[{i}].scopes"))?;
+    batch.push_view(&TokenView {
+        app_id: text(t.app_id, "app_id")?.unwrap_or_default(),
+        tenant_id: text(t.tenant_id, "tenant_id")?.unwrap_or_default(),
+        refresh_token: text(t.refresh_token, "refresh_token")?,
+        access_token: text(t.access_token, "access_token")?,
         access_token_expiry: (t.access_token_expiry != 0).then_some(t.access_token_expiry),
-        access_token_type: owned(t.access_token_type, "access_token_type")?,
-        scopes: opt_str_array(t.scopes, t.scopes_count, || format!("tokens[{i}].scopes"))?,
-        external_identifier: owned(t.external_identifier, "external_identifier")?,
-        id_token: secret(t.id_token, "id_token")?,
-        granted_by: owned(t.granted_by, "granted_by")?,
-    })
+        access_token_type: text(t.access_token_type, "access_token_type")?,
+        scopes: scopes.as_deref(),
+        external_identifier: text(t.external_identifier, "external_identifier")?,
+        id_token: text(t.id_token, "id_token")?,
+        granted_by: text(t.granted_by, "granted_by")?,
+    });
+    Ok(())
 }
 
 /// Uploads tenant OAuth tokens for outbound apps, all or nothing.
@@ -92,11 +95,13 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens(
             // SAFETY: not NULL; the caller promises `count` readable structs.
             unsafe { std::slice::from_raw_parts(tokens, count) }
         };
-        let mut converted = Vec::with_capacity(items.len());
+        check_batch_len(items.len())?;
+        let mut batch = TokenBatchWriter::new(items.len());
         for (i, t) in items.iter().enumerate() {
-            converted.push(convert(t, i)?);
+            push(&mut batch, t, i)?;
         }
-        client.batch_upload_tenant_tokens(&converted)?;
+        let batch = batch.finish()?;
+        runtime::block_on(upload_token_batch(client.client(), &batch))?;
         Ok(())
     })
 }
