@@ -2,7 +2,9 @@
 
 use std::ffi::c_char;
 
-use dm::bindings::{check_batch_len, runtime, upload_token_batch, TokenBatchWriter, TokenView};
+use dm::bindings::{
+    check_batch_len, runtime, upload_token_batch, TokenBatch, TokenBatchWriter, TokenView,
+};
 use dm::TenantToken;
 
 use crate::args::{opt_str_arg_at, opt_str_slices, parse_json_arg, str_arg};
@@ -106,9 +108,16 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens(
     })
 }
 
-/// Parses the `_json` argument without ever quoting a value (it may hold a token).
-fn parse_tokens(json: &str) -> FfiResult<Vec<TenantToken>> {
-    parse_json_arg(json, "tokens_json")
+/// The `_json` argument as a checked batch: written straight into the request body, or,
+/// when that path gives up, parsed into tokens for the error (which never quotes a value:
+/// it may hold a token).
+fn parse_tokens(json: &str) -> FfiResult<TokenBatch> {
+    let mut batch = TokenBatchWriter::new(json.len() / 256 + 1);
+    if batch.push_json_list(json) {
+        return Ok(batch.finish()?);
+    }
+    let tokens: Vec<TenantToken> = parse_json_arg(json, "tokens_json")?;
+    Ok(TokenBatch::from_tokens(&tokens)?)
 }
 
 /// Same as `descope_mgmt_batch_upload_tenant_tokens`, with the tokens as the wire JSON
@@ -122,8 +131,8 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens_json(
 ) -> descope_mgmt_status {
     call(err, || {
         let client = client_arg(client)?;
-        let tokens = parse_tokens(str_arg(tokens_json, "tokens_json")?)?;
-        client.batch_upload_tenant_tokens(&tokens)?;
+        let batch = parse_tokens(str_arg(tokens_json, "tokens_json")?)?;
+        runtime::block_on(upload_token_batch(client.client(), &batch))?;
         Ok(())
     })
 }
