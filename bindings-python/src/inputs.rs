@@ -39,7 +39,7 @@ use crate::source::PySource;
 pub fn decode<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, root: &str) -> PyResult<T> {
     // The direct path reads plain data straight into the model; anything it does not
     // decode (an input object, any error) goes through JSON, whose error is reported.
-    if let Some(value) = decode_from(PySource(obj.clone())) {
+    if let Some(value) = decode_from(PySource(obj.as_borrowed())) {
         return Ok(value);
     }
     let value = py_to_json(obj, root, input_object)?;
@@ -258,7 +258,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for TokenList {
             match item.cast::<PyTenantToken>() {
                 Ok(t) => batch.push(&t.get().0),
                 Err(_) => {
-                    if !batch.push_source(PySource(item.clone())) {
+                    if !batch.push_source(PySource(item.as_borrowed())) {
                         // The item's path is only spelled out when there is an error to report.
                         let token: TenantToken = decode(&item, &format!("tokens[{i}]"))?;
                         batch.push(&token);

@@ -27,7 +27,7 @@ extern "C" {
 }
 
 /// The text of a `str`, borrowed from the object; `None` when it is not valid Unicode.
-fn text<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+fn text<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<&'a str> {
     let mut size: ffi::Py_ssize_t = 0;
     // SAFETY: `s` is a live `str`; the buffer lives as long as the object, which `'a`
     // borrows, and CPython writes only valid UTF-8 into it.
@@ -43,17 +43,30 @@ fn text<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
     }
 }
 
-/// A Python object read by the core's direct decoder.
-pub struct PySource<'py>(pub Bound<'py, PyAny>);
+/// A Python object read by the core's direct decoder, borrowed: nothing it reaches is
+/// reference-counted, since reading runs no Python code and so nothing can change.
+#[derive(Clone, Copy)]
+pub struct PySource<'a, 'py>(pub Borrowed<'a, 'py, PyAny>);
 
-impl<'py> Source for PySource<'py> {
-    type Items = Items<'py>;
-    type Key = Text<'py>;
-    type Text = Text<'py>;
-    type Entries = Entries<'py>;
+impl<'a, 'py> Source for PySource<'a, 'py> {
+    type Items = Items<'a, 'py>;
+    type Key = &'a str;
+    type Text = &'a str;
+    type Entries = Entries<'a, 'py>;
 
     fn read(self) -> Option<Read<Self>> {
         let obj = self.0;
+        let ptr = obj.as_ptr();
+        // SAFETY: `ptr` is a live object; these are type checks only. The exact types go
+        // first (the common case), their subclasses after.
+        unsafe {
+            if ffi::PyUnicode_CheckExact(ptr) != 0 {
+                return text(obj).map(Read::Str);
+            }
+            if ffi::PyDict_CheckExact(ptr) != 0 {
+                return Some(Read::Map(Entries { dict: obj, pos: 0 }));
+            }
+        }
         if obj.is_none() {
             return Some(Read::Null);
         }
@@ -71,9 +84,8 @@ impl<'py> Source for PySource<'py> {
             let f = f.value();
             return f.is_finite().then_some(Read::F64(f));
         }
-        if let Ok(s) = obj.cast::<PyString>() {
-            let text: *const str = text(s)?;
-            return Some(Read::Str(Text { _owner: obj, text }));
+        if obj.is_instance_of::<PyString>() {
+            return text(obj).map(Read::Str);
         }
         if obj.is_instance_of::<PyDict>() {
             return Some(Read::Map(Entries { dict: obj, pos: 0 }));
@@ -87,74 +99,61 @@ impl<'py> Source for PySource<'py> {
 
 /// The items of a list or tuple, by index (no iterator object; reading them runs no
 /// Python code, so the list cannot change meanwhile).
-pub struct Items<'py> {
-    seq: Bound<'py, PyAny>,
+pub struct Items<'a, 'py> {
+    seq: Borrowed<'a, 'py, PyAny>,
     next: usize,
 }
 
-impl<'py> Iterator for Items<'py> {
-    type Item = Option<PySource<'py>>;
+impl<'a, 'py> Iterator for Items<'a, 'py> {
+    type Item = Option<PySource<'a, 'py>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        // The length is checked first: reading past the end would raise (and drop) an
-        // IndexError at the end of every list.
-        let item = match self.seq.cast::<PyList>() {
-            Ok(list) if self.next < list.len() => list.get_item(self.next).ok()?,
-            Ok(_) => return None,
-            Err(_) => {
-                let tuple = self.seq.cast::<PyTuple>().ok()?;
-                if self.next >= tuple.len() {
-                    return None;
-                }
-                tuple.get_item(self.next).ok()?
+        let ptr = self.seq.as_ptr();
+        // SAFETY: `seq` is a list or a tuple (checked by `read`); the index is checked
+        // first, so the item is a borrowed reference the sequence keeps alive.
+        let item = unsafe {
+            let (len, item) = if ffi::PyList_Check(ptr) != 0 {
+                (ffi::PyList_Size(ptr), ffi::PyList_GetItem as unsafe extern "C" fn(_, _) -> _)
+            } else {
+                (ffi::PyTuple_Size(ptr), ffi::PyTuple_GetItem as unsafe extern "C" fn(_, _) -> _)
+            };
+            let i = ffi::Py_ssize_t::try_from(self.next).ok()?;
+            if i >= len {
+                return None;
             }
+            Borrowed::from_ptr_or_opt(self.seq.py(), item(ptr, i))?
         };
         self.next += 1;
         Some(Some(PySource(item)))
     }
 }
 
-/// A `str` (a dict key or a value) and its UTF-8 text, borrowed from it.
-pub struct Text<'py> {
-    _owner: Bound<'py, PyAny>,
-    text: *const str,
-}
-
-impl AsRef<str> for Text<'_> {
-    fn as_ref(&self) -> &str {
-        // SAFETY: `text` points into `_owner`'s UTF-8 buffer, which lives as long as it.
-        unsafe { &*self.text }
-    }
-}
-
 /// The entries of a dict, in order (`PyDict_Next`; reading them runs no Python code, so
 /// the dict cannot change meanwhile). A key that is not a valid `str` cannot be read.
-pub struct Entries<'py> {
-    dict: Bound<'py, PyAny>,
+pub struct Entries<'a, 'py> {
+    dict: Borrowed<'a, 'py, PyAny>,
     pos: ffi::Py_ssize_t,
 }
 
-impl<'py> Iterator for Entries<'py> {
-    type Item = Option<(Text<'py>, PySource<'py>)>;
+impl<'a, 'py> Iterator for Entries<'a, 'py> {
+    type Item = Option<(&'a str, PySource<'a, 'py>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let py = self.dict.py();
         let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `dict` is a dict (checked by `read`); the key and value are borrowed
-        // references, turned into owned ones at once.
+        // references the dict keeps alive while nothing runs that could change it.
         let (key, value) = unsafe {
             if ffi::PyDict_Next(self.dict.as_ptr(), &mut self.pos, &mut key, &mut value) == 0 {
                 return None;
             }
-            (
-                Bound::from_borrowed_ptr(py, key),
-                Bound::from_borrowed_ptr(py, value),
-            )
+            (Borrowed::from_ptr(py, key), Borrowed::from_ptr(py, value))
         };
         Some((|| {
-            let s = key.cast::<PyString>().ok()?;
-            let text: *const str = text(s)?;
-            Some((Text { _owner: key, text }, PySource(value)))
+            // SAFETY: a type check only.
+            let is_str = unsafe { ffi::PyUnicode_Check(key.as_ptr()) } != 0;
+            let text = if is_str { text(key)? } else { return None };
+            Some((text, PySource(value)))
         })())
     }
 }
