@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 # Lockfiles name packages only, never the registry they came from.
 export npm_config_omit_lockfile_registry_resolved=true
-export DESCOPE_MGMT_BUILD_PROFILE="${DESCOPE_MGMT_BUILD_PROFILE:-debug}"
 
 if [ ! -f bindings-node/descope-mgmt.node ]; then
   echo "building the Node.js addon (debug)..." >&2
-  (cd bindings-node && npm install --ignore-scripts --no-save --no-audit --no-fund --loglevel=error && npm run --silent build) >&2
+  # The one documented build command of a checkout (it installs the dev tools it needs).
+  npm run --silent build --prefix bindings-node >&2
 fi
 # Installs descope-mgmt by name (a link to bindings-node/) for the examples.
 (cd examples/node && npm install --no-audit --no-fund --no-package-lock --loglevel=error) >&2
