@@ -22,6 +22,19 @@ export interface ClientOptions {
    * sockets it opens; further calls wait for a free slot instead of failing with `EMFILE`.
    */
   maxConnections?: number
+  /**
+   * The proxy every request goes through, `http(s)://[user:password@]host:port` (its
+   * credentials are never shown). Defaults to `HTTPS_PROXY`, then `ALL_PROXY`; `''` turns
+   * those off. A loopback base URL never uses a proxy.
+   */
+  proxy?: string
+  /** Hosts that bypass the proxy, comma-separated (defaults to `NO_PROXY`). */
+  noProxy?: string
+  /**
+   * A PEM file of CA certificates trusted besides the system's. Defaults to
+   * `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+   */
+  caBundle?: string
 }
 
 /** One tenant's OAuth token for an outbound app. Set `refreshToken`, `accessToken` or both. */

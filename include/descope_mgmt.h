@@ -223,6 +223,21 @@ typedef struct descope_mgmt_options {
      * 0.1.0's second options version: callers built against the first one get the default.
      */
     int32_t max_connections;
+    /**
+     * The proxy every request goes through, `http(s)://[user:password@]host:port` (its
+     * credentials are never shown), or NULL for `HTTPS_PROXY`, then `ALL_PROXY`; `""` turns
+     * those off. A loopback base URL never uses a proxy. Added in the third options version.
+     */
+    const char *proxy;
+    /**
+     * Hosts that bypass the proxy, comma-separated, or NULL for `NO_PROXY`.
+     */
+    const char *no_proxy;
+    /**
+     * A PEM file of CA certificates trusted besides the system's, or NULL for
+     * `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+     */
+    const char *ca_bundle;
 } descope_mgmt_options;
 
 /**

@@ -74,6 +74,15 @@ pub struct descope_mgmt_options {
     /// 64, at most 4096; 0 is a `CONFIG` error). More calls wait for a free slot. Added in
     /// 0.1.0's second options version: callers built against the first one get the default.
     pub max_connections: i32,
+    /// The proxy every request goes through, `http(s)://[user:password@]host:port` (its
+    /// credentials are never shown), or NULL for `HTTPS_PROXY`, then `ALL_PROXY`; `""` turns
+    /// those off. A loopback base URL never uses a proxy. Added in the third options version.
+    pub proxy: *const c_char,
+    /// Hosts that bypass the proxy, comma-separated, or NULL for `NO_PROXY`.
+    pub no_proxy: *const c_char,
+    /// A PEM file of CA certificates trusted besides the system's, or NULL for
+    /// `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    pub ca_bundle: *const c_char,
 }
 
 /// The size of the first version of `descope_mgmt_options`: every field up to
@@ -84,6 +93,10 @@ const OPTIONS_V1_SIZE: usize =
 /// The size a caller's struct needs for `max_connections` to be read.
 const OPTIONS_V2_SIZE: usize =
     std::mem::offset_of!(descope_mgmt_options, max_connections) + size_of::<i32>();
+
+/// The size a caller's struct needs for `proxy`, `no_proxy` and `ca_bundle` to be read.
+const OPTIONS_V3_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_options, ca_bundle) + size_of::<*const c_char>();
 
 /// Fills `options` with the defaults: `struct_size = sizeof(descope_mgmt_options)`, every
 /// string NULL, every number `DESCOPE_MGMT_UNSET`.
@@ -105,6 +118,9 @@ pub extern "C" fn descope_mgmt_options_init(
             max_retries: DESCOPE_MGMT_UNSET,
             max_retry_wait_ms: DESCOPE_MGMT_UNSET.into(),
             max_connections: DESCOPE_MGMT_UNSET,
+            proxy: ptr::null(),
+            no_proxy: ptr::null(),
+            ca_bundle: ptr::null(),
         };
         // SAFETY: not NULL; the caller passes a writable `descope_mgmt_options`.
         unsafe { options.write(defaults) };
@@ -161,10 +177,18 @@ fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions
     } else {
         DESCOPE_MGMT_UNSET.into()
     };
+    let (proxy, no_proxy, ca_bundle) = if size >= OPTIONS_V3_SIZE {
+        (field!(proxy), field!(no_proxy), field!(ca_bundle))
+    } else {
+        (ptr::null(), ptr::null(), ptr::null())
+    };
     for (option, p) in [
         (ProjectId, o.project_id),
         (ManagementKey, o.management_key),
         (BaseUrl, o.base_url),
+        (Proxy, proxy),
+        (NoProxy, no_proxy),
+        (CaBundle, ca_bundle),
     ] {
         if let Some(v) = opt_str_arg(p, &format!("options.{}", option.name(Binding::C)))? {
             out.set_text(option, v.to_owned())?;

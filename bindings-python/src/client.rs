@@ -24,38 +24,28 @@ struct Shared {
 impl Shared {
     /// A client from the constructor's keywords: what was passed goes to the core's
     /// `ClientOptions` (seconds here), which checks it; the rest falls back to
-    /// DESCOPE_PROJECT_ID, DESCOPE_MANAGEMENT_KEY, DESCOPE_BASE_URI and the defaults.
-    #[allow(clippy::too_many_arguments)]
+    /// DESCOPE_PROJECT_ID, DESCOPE_MANAGEMENT_KEY, DESCOPE_BASE_URI, the proxy and CA
+    /// variables and the defaults. `ca_bundle` may also be an `os.PathLike`.
     fn build(
         py: Python<'_>,
-        project_id: Option<&Bound<'_, PyAny>>,
-        management_key: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&Bound<'_, PyAny>>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_retries: Option<i64>,
-        max_retry_wait: Option<f64>,
-        max_connections: Option<i64>,
+        texts: [(ClientOption, Option<&Bound<'_, PyAny>>); 6],
+        numbers: [(ClientOption, Option<f64>); 5],
     ) -> PyResult<Shared> {
-        use ClientOption::*;
         let mut o = ClientOptions::new(Binding::Python);
         let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
-        for (option, value) in [
-            (ProjectId, project_id),
-            (ManagementKey, management_key),
-            (BaseUrl, base_url),
-        ] {
+        for (option, value) in texts {
+            let path;
+            let value = match value {
+                Some(v) if option == ClientOption::CaBundle && !v.is_none() => {
+                    path = py.import("os")?.getattr("fspath")?.call1((v,))?;
+                    Some(&path)
+                }
+                other => other,
+            };
             if let Some(text) = config_str(value, option.name(Binding::Python))? {
                 o.set_text(option, text).map_err(core)?;
             }
         }
-        let numbers = [
-            (Timeout, timeout),
-            (ConnectTimeout, connect_timeout),
-            (MaxRetries, max_retries.map(|n| n as f64)),
-            (MaxRetryWait, max_retry_wait),
-            (MaxConnections, max_connections.map(|n| n as f64)),
-        ];
         for (option, value) in numbers {
             if let Some(n) = value {
                 o.set_number(option, n).map_err(core)?;
@@ -136,7 +126,7 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, proxy=None, no_proxy=None, ca_bundle=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -148,17 +138,28 @@ macro_rules! client_class {
                 max_retries: Option<i64>,
                 max_retry_wait: Option<f64>,
                 max_connections: Option<i64>,
+                proxy: Option<&Bound<'_, PyAny>>,
+                no_proxy: Option<&Bound<'_, PyAny>>,
+                ca_bundle: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Self> {
+                use ClientOption::*;
                 let shared = Shared::build(
                     py,
-                    project_id,
-                    management_key,
-                    base_url,
-                    timeout,
-                    connect_timeout,
-                    max_retries,
-                    max_retry_wait,
-                    max_connections,
+                    [
+                        (ProjectId, project_id),
+                        (ManagementKey, management_key),
+                        (BaseUrl, base_url),
+                        (Proxy, proxy),
+                        (NoProxy, no_proxy),
+                        (CaBundle, ca_bundle),
+                    ],
+                    [
+                        (Timeout, timeout),
+                        (ConnectTimeout, connect_timeout),
+                        (MaxRetries, max_retries.map(|n| n as f64)),
+                        (MaxRetryWait, max_retry_wait),
+                        (MaxConnections, max_connections.map(|n| n as f64)),
+                    ],
                 )?;
                 register_shutdown_hook(py)?;
                 Ok(Self(shared))

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
 };
+use rustls::pki_types::CertificateDer;
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
@@ -463,15 +464,15 @@ impl Transport {
             .http1_ignore_invalid_headers_in_responses(true)
             .user_agent(format!("{}/{}", config.sdk_name, VERSION));
         if config.base_url.starts_with("https:") {
-            builder = builder.tls_backend_preconfigured(shared_tls_config()?);
+            builder = builder.tls_backend_preconfigured(tls_config(config.network.extra_roots())?);
         } else {
             // Plain http (loopback only): no TLS, so no need for the system's trust store.
             builder = builder.tls_backend_preconfigured(no_roots_tls_config()?);
         }
-        if is_loopback_url(&config.base_url) {
-            // A proxy from HTTP_PROXY/ALL_PROXY must never see loopback traffic.
-            builder = builder.no_proxy();
-        }
+        // Loopback traffic never goes through a proxy.
+        builder = config
+            .network
+            .apply_proxy(builder, is_loopback_url(&config.base_url))?;
         let http = builder.build().map_err(|e| {
             Error::config(format!("cannot set up the HTTP client: {}", root_cause(&e)))
         })?;
@@ -490,22 +491,27 @@ fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
-/// The TLS settings every https client shares: the host application's default rustls
-/// crypto provider (else ring), the operating system's trust store through
-/// rustls-platform-verifier, and HTTP/1.1 ALPN. Loading the system's root certificates costs
-/// tens of milliseconds, so a successful setup is built once per process; a failure is
-/// reported and tried again on the next client.
-fn shared_tls_config() -> Result<rustls::ClientConfig> {
+/// The TLS settings of an https client: the host application's default rustls crypto
+/// provider (else ring), the operating system's trust store through
+/// rustls-platform-verifier plus `extra_roots` (a configured CA bundle), and HTTP/1.1 ALPN.
+/// Loading the system's root certificates costs tens of milliseconds, so the setup without
+/// extra roots is built once per process; a failure is reported and tried again on the next
+/// client.
+fn tls_config(extra_roots: &[CertificateDer<'static>]) -> Result<rustls::ClientConfig> {
     static TLS: OnceLock<rustls::ClientConfig> = OnceLock::new();
-    if let Some(tls) = TLS.get() {
-        return Ok(tls.clone());
+    if extra_roots.is_empty() {
+        if let Some(tls) = TLS.get() {
+            return Ok(tls.clone());
+        }
     }
     let provider = crypto_provider();
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| {
-        Error::config(format!(
-            "cannot load the system's trusted root certificates ({e}); install the CA certificates package"
-        ))
-    })?;
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots.to_vec(), provider.clone())
+            .map_err(|e| {
+                Error::config(format!(
+                    "cannot load the system's trusted root certificates ({e}); install the CA certificates package"
+                ))
+            })?;
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::config(format!("cannot set up TLS: {e}")))?
@@ -513,6 +519,9 @@ fn shared_tls_config() -> Result<rustls::ClientConfig> {
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if !extra_roots.is_empty() {
+        return Ok(tls);
+    }
     Ok(TLS.get_or_init(|| tls).clone())
 }
 

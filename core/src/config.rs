@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::network::{Network, NetworkOptions};
 use crate::secret::Secret;
 
 /// Environment variable holding the project id.
@@ -57,6 +58,7 @@ pub struct ClientBuilder {
     license_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     max_connections: Option<usize>,
+    network: NetworkOptions,
     binding: Option<String>,
     ignore_env: bool,
 }
@@ -132,7 +134,29 @@ impl ClientBuilder {
         self
     }
 
-    /// Ignores the `DESCOPE_*` environment variables.
+    /// Sends every request through this proxy (`http://host:port` or `https://host:port`,
+    /// credentials as `http://user:password@host:port`, kept secret). Defaults to
+    /// `HTTPS_PROXY`, then `ALL_PROXY`; an empty string turns those off. A loopback base URL
+    /// never goes through a proxy.
+    pub fn proxy(mut self, url: impl Into<Secret>) -> Self {
+        self.network.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts that bypass the proxy, comma-separated as in `NO_PROXY` (its default).
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.network.no_proxy = Some(hosts.into());
+        self
+    }
+
+    /// A PEM file of CA certificates to trust besides the operating system's. Defaults to
+    /// `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.network.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Ignores the environment variables (`DESCOPE_*`, the proxy and CA variables).
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;
         self
@@ -256,6 +280,7 @@ impl ClientBuilder {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             max_connections,
             sdk_name: format!("descope-mgmt-{binding}"),
+            network: self.network.resolve(env)?,
         })
     }
 }
@@ -274,6 +299,7 @@ pub(crate) struct Config {
     pub max_response_bytes: usize,
     pub max_connections: usize,
     pub sdk_name: String,
+    pub network: Network,
 }
 
 /// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`

@@ -35,6 +35,7 @@ mod dcr_templates;
 mod error;
 mod input;
 mod lenient;
+mod network;
 mod options;
 mod request_ids;
 mod response;

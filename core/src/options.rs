@@ -41,6 +41,12 @@ pub enum ClientOption {
     MaxRetryWait,
     /// Requests run at once, which bounds the open sockets (a count, at least 1).
     MaxConnections,
+    /// The proxy every request goes through (text, a secret: it may hold credentials).
+    Proxy,
+    /// Hosts that bypass the proxy, comma-separated (text).
+    NoProxy,
+    /// A PEM file of CA certificates trusted besides the system's (text, a path).
+    CaBundle,
 }
 
 /// What kind of value an option takes.
@@ -55,7 +61,7 @@ pub enum OptionKind {
 }
 
 /// (option, kind, Python name, Node name, C name)
-const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 8] = [
+const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 11] = [
     (
         ClientOption::ProjectId,
         OptionKind::Text,
@@ -112,11 +118,32 @@ const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 8] = [
         "maxConnections",
         "max_connections",
     ),
+    (
+        ClientOption::Proxy,
+        OptionKind::Text,
+        "proxy",
+        "proxy",
+        "proxy",
+    ),
+    (
+        ClientOption::NoProxy,
+        OptionKind::Text,
+        "no_proxy",
+        "noProxy",
+        "no_proxy",
+    ),
+    (
+        ClientOption::CaBundle,
+        OptionKind::Text,
+        "ca_bundle",
+        "caBundle",
+        "ca_bundle",
+    ),
 ];
 
 impl ClientOption {
     /// Every option, in the order the docs list them.
-    pub const ALL: [ClientOption; 8] = [
+    pub const ALL: [ClientOption; 11] = [
         ClientOption::ProjectId,
         ClientOption::ManagementKey,
         ClientOption::BaseUrl,
@@ -125,6 +152,9 @@ impl ClientOption {
         ClientOption::MaxRetries,
         ClientOption::MaxRetryWait,
         ClientOption::MaxConnections,
+        ClientOption::Proxy,
+        ClientOption::NoProxy,
+        ClientOption::CaBundle,
     ];
 
     fn row(
@@ -192,13 +222,17 @@ impl ClientOptions {
         }
     }
 
-    /// Sets a text option (project id, management key, base URL).
+    /// Sets a text option (project id, management key, base URL, proxy, no-proxy hosts, CA
+    /// bundle path).
     pub fn set_text(&mut self, option: ClientOption, value: String) -> Result<()> {
         let b = std::mem::take(&mut self.builder);
         self.builder = match option {
             ClientOption::ProjectId => b.project_id(value),
             ClientOption::ManagementKey => b.management_key(Secret::new(value)),
             ClientOption::BaseUrl => b.base_url(value),
+            ClientOption::Proxy => b.proxy(Secret::new(value)),
+            ClientOption::NoProxy => b.no_proxy(value),
+            ClientOption::CaBundle => b.ca_bundle(value),
             _ => {
                 self.builder = b;
                 return Err(self.wrong_kind(option));

@@ -1,6 +1,7 @@
 """Type stubs for the compiled module ``descope_mgmt._native`` (hand-written; checked
 against the runtime by ``mypy.stubtest`` in ``scripts/test-python.sh``)."""
 
+import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, TypedDict, final, type_check_only
@@ -224,6 +225,12 @@ class _ClientBase:
     ``max_retry_wait``, the longest ``Retry-After`` waited on automatically (0 never waits).
     ``None`` (unset) keeps the core's defaults: timeout 60, connect_timeout 10 (kept below
     80% of the timeout), max_retries 2, max_retry_wait 10, max_connections 64.
+
+    ``proxy`` (``http(s)://[user:password@]host:port``; its credentials are never shown)
+    defaults to ``HTTPS_PROXY`` then ``ALL_PROXY`` (``""`` turns them off), ``no_proxy`` to
+    ``NO_PROXY``; a loopback base URL never uses a proxy. ``ca_bundle``, a PEM file of CA
+    certificates trusted besides the system's, defaults to ``DESCOPE_MGMT_CA_BUNDLE``, then
+    ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
     """
 
     def __new__(
@@ -237,6 +244,9 @@ class _ClientBase:
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
         max_connections: int | None = None,
+        proxy: str | None = None,
+        no_proxy: str | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> Self: ...
     def close(self) -> None: ...
     @property
