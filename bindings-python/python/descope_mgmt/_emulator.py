@@ -3,38 +3,33 @@ wheel bundles (``descope_mgmt/bin/descope-emulator``), so tests can use it witho
 
 Its options are the emulator's own (``descope-emulator --help``); with ``--port 0`` it picks a
 free port and prints one JSON line (url, projectId, managementKey, accessKeys) on stdout.
+:mod:`descope_mgmt.testing` starts it for you (a context manager and a pytest fixture).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from descope_mgmt._bundled import binary_path as _binary_path
+from descope_mgmt._bundled import exec_bundled
+
 __all__ = ["binary_path", "main"]
+
+NAME = "descope-emulator"
+BUILD_HINT = (
+    "Install one with `cargo install --path emulator` from a checkout of the repository, "
+    "or point DESCOPE_EMULATOR_BIN at an emulator binary for descope_mgmt.testing."
+)
 
 
 def binary_path() -> Path:
     """Path of the bundled emulator executable (it may be missing in a source build)."""
-    name = "descope-emulator.exe" if sys.platform == "win32" else "descope-emulator"
-    return Path(__file__).resolve().parent / "bin" / name
+    return _binary_path(NAME)
 
 
 def main() -> None:
     """Replaces this process with the bundled emulator, passing the arguments through."""
-    binary = binary_path()
-    if not binary.is_file():
-        sys.stderr.write(
-            "descope-emulator: this installation of descope_mgmt has no bundled emulator "
-            "(only the released wheels carry it). Install one with `cargo install --path emulator` "
-            "from a checkout of the repository.\n"
-        )
-        raise SystemExit(1)
-    args = [str(binary), *sys.argv[1:]]
-    if sys.platform == "win32":
-        raise SystemExit(subprocess.call(args))
-    os.execv(args[0], args)
+    exec_bundled(NAME, BUILD_HINT)
 
 
 if __name__ == "__main__":
