@@ -480,6 +480,41 @@ static void test_options_and_config(void) {
     o.struct_size = sizeof o;
     o.max_connections = DESCOPE_MGMT_UNSET;
 
+    /* Proxy and CA (the third options version): CONFIG at construction, the proxy's
+       credentials never shown; a caller built against the second version gets the defaults. */
+    o.proxy = "socks5://u:hunter22@127.0.0.1:1";
+    st = descope_mgmt_client_new(&o, &c, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "proxy is not a usable proxy URL");
+    CHECK(!strstr(descope_mgmt_error_message(err), "hunter22"), "proxy credentials in the message");
+    descope_mgmt_error_free(err);
+    o.struct_size = offsetof(descope_mgmt_options, proxy);
+    st = descope_mgmt_client_new(&o, &c, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_OK && c != NULL, "second-version options");
+    descope_mgmt_client_free(c);
+    c = NULL;
+    o.struct_size = sizeof o;
+    o.proxy = NULL;
+    o.ca_bundle = "/nonexistent/ca.pem";
+    st = descope_mgmt_client_new(&o, &c, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "/nonexistent/ca.pem");
+    descope_mgmt_error_free(err);
+    o.ca_bundle = NULL;
+    /* Loopback never goes through a proxy: a dead one does not stop a call to the emulator. */
+    o.proxy = "http://127.0.0.1:9";
+    st = descope_mgmt_client_new(&o, &c, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    {
+        descope_mgmt_dcr_template *via = NULL;
+        st = descope_mgmt_create_dcr_template_json(c, "{\"name\":\"no-proxy-for-loopback\"}", &via, &err);
+        CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+        descope_mgmt_dcr_template_free(via);
+        descope_mgmt_error_free(err);
+        err = NULL;
+    }
+    descope_mgmt_client_free(c);
+    c = NULL;
+    o.proxy = NULL;
+
     descope_mgmt_options small = o;
     small.struct_size = 8;
     st = descope_mgmt_client_new(&small, &c, &err);
