@@ -3,6 +3,7 @@
 //! runtime, and the client options as every binding's constructor names them. Not part of
 //! the Rust API: hidden from the docs and free to change in any release.
 
+pub use crate::chunked_upload::{check_chunk_size, TokenChunks, TokenChunksWriter};
 pub use crate::input::{
     decode_from, decode_input, decode_input_json, is_showable_field_name, Read, Source,
 };

@@ -2,6 +2,7 @@
 //! Used by the C binding and by synchronous Rust programs.
 
 use crate::access_keys::RotatedAccessKey;
+use crate::chunked_upload::{UploadError, UploadOptions, UploadProgress};
 use crate::dcr_templates::{DcrTemplate, NewDcrTemplate};
 use crate::error::Result;
 use crate::runtime;
@@ -34,6 +35,19 @@ impl BlockingClient {
     /// Blocking [`Client::batch_upload_tenant_tokens`].
     pub fn batch_upload_tenant_tokens(&self, tokens: &[TenantToken]) -> Result<()> {
         runtime::block_on(self.client.batch_upload_tenant_tokens(tokens))
+    }
+
+    /// Blocking [`Client::upload_tenant_tokens`]: the progress callback runs on a runtime
+    /// thread.
+    pub fn upload_tenant_tokens<I>(
+        &self,
+        tokens: I,
+        options: UploadOptions<'_>,
+    ) -> std::result::Result<UploadProgress, UploadError>
+    where
+        I: IntoIterator<Item = TenantToken>,
+    {
+        runtime::block_on(self.client.upload_tenant_tokens(tokens, options))
     }
 
     /// Blocking [`Client::create_dcr_template`].

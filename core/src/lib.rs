@@ -5,6 +5,7 @@
 //!
 //! - [`Client::rotate_access_key`]: `POST /v1/mgmt/accesskey/rotate`
 //! - [`Client::batch_upload_tenant_tokens`]: `POST /v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload`
+//!   ([`Client::upload_tenant_tokens`] sends any number of tokens in chunks of that call)
 //! - [`Client::create_dcr_template`]: `POST /v1/mgmt/resource/dynamic-registration-template/create`
 //!
 //! Input is validated before anything is sent. A call that may already have been applied
@@ -29,6 +30,7 @@ mod batch_upload;
 #[doc(hidden)]
 pub mod bindings;
 pub mod blocking;
+mod chunked_upload;
 mod client;
 pub mod config;
 mod dcr_templates;
@@ -50,6 +52,7 @@ pub use access_keys::{
     validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH,
 };
 pub use blocking::BlockingClient;
+pub use chunked_upload::{UploadError, UploadOptions, UploadProgress, DEFAULT_CHUNK_SIZE};
 pub use client::Client;
 pub use config::ClientBuilder;
 pub use dcr_templates::{

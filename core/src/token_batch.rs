@@ -101,6 +101,8 @@ pub struct TokenBatchWriter {
     count: usize,
     expected: usize,
     problems: Vec<String>,
+    /// Added to a token's index in problems (`tokens[i]`), see [`TokenBatchWriter::with_index_offset`].
+    index_offset: usize,
 }
 
 impl TokenBatchWriter {
@@ -116,7 +118,41 @@ impl TokenBatchWriter {
             count: 0,
             expected,
             problems: Vec::new(),
+            index_offset: 0,
         }
+    }
+
+    /// Numbers this writer's tokens from `offset` in problems (`tokens[offset + i]`), for a
+    /// chunk of a longer list.
+    pub fn with_index_offset(mut self, offset: usize) -> Self {
+        self.index_offset = offset;
+        self
+    }
+
+    /// The number of tokens added so far.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no token was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The problems found (`tokens[i]: ...` each), the writer dropped.
+    pub(crate) fn into_problems(mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Whether a token added so far has a problem (the writer then writes no more tokens
+    /// into its body).
+    pub(crate) fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// Adds one token read from `d` (the direct path of [`TokenBatchWriter::push_source`]).
+    pub(crate) fn push_deserializer<'de, D: Deserializer<'de>>(&mut self, d: D) -> bool {
+        self.push_from(d)
     }
 
     /// Adds a typed token.
@@ -266,10 +302,11 @@ impl TokenBatchWriter {
         let index = self.count;
         self.count += 1;
         if !problems.is_empty() || !self.problems.is_empty() {
+            let shown = self.index_offset + index;
             self.problems.extend(
                 problems
                     .into_iter()
-                    .map(|p| format!("tokens[{index}]: {p}")),
+                    .map(|p| format!("tokens[{shown}]: {p}")),
             );
             self.scratch.zeroize();
             return;
