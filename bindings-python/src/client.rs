@@ -15,6 +15,7 @@ use crate::blocking::{deliver, register_shutdown_hook, wait};
 use crate::errors::{raise, to_pyerr};
 use crate::inputs::{config_str, key_id, new_template, TokenList};
 use crate::results::{PyDcrTemplate, PyRotatedAccessKey};
+use crate::upload::{upload_async, upload_blocking, PyUploadProgress};
 
 /// The core client behind a Python client; `None` once closed.
 struct Shared {
@@ -243,6 +244,26 @@ client_class! {
         waited.outcome.map_err(|e| to_pyerr(py, &e))
     }
 
+    /// Uploads any number of tenant OAuth tokens in chunks of `chunk_size` (1 to 100,000;
+    /// default 1,000). `tokens` is any iterable of `TenantToken` objects or dicts; every
+    /// one is checked (and every chunk's body written, so memory is about the input's JSON
+    /// size) before the first request, so nothing is sent if any is bad. Chunks are sent
+    /// in order, each all or nothing and safe to resend; `on_progress(UploadProgress)` is
+    /// called after each committed chunk, and an exception it raises stops the upload
+    /// (after that chunk) and propagates. A failing chunk stops the upload; its exception
+    /// carries `committed`, `failed_chunk`, `failed_range` and `failure_indexes`.
+    #[pyo3(signature = (tokens, *, chunk_size=1000, on_progress=None))]
+    fn upload_tenant_tokens(
+        &self,
+        py: Python<'_>,
+        tokens: &Bound<'_, PyAny>,
+        chunk_size: i64,
+        on_progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyUploadProgress> {
+        let client = self.0.get(py)?;
+        upload_blocking(py, client, tokens, chunk_size, on_progress)
+    }
+
     /// Creates a dynamic registration template from `name` and keyword options (the core
     /// model's fields, snake_case or camelCase; `session_settings` is a `SessionSettings`
     /// or a dict). Never resent after it may have reached the server;
@@ -318,6 +339,19 @@ client_class! {
             ),
             Err(e) => AsyncCall::failed(e),
         }
+    }
+
+    /// Uploads tokens in chunks (see `Client.upload_tenant_tokens`); `tokens` may also be
+    /// an async iterable. Returns a coroutine; `on_progress` runs on the event loop.
+    #[pyo3(signature = (tokens, *, chunk_size=1000, on_progress=None))]
+    fn upload_tenant_tokens<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: &Bound<'py, PyAny>,
+        chunk_size: i64,
+        on_progress: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        upload_async(py, self.0.get(py), tokens, chunk_size, on_progress)
     }
 
     /// Creates a dynamic registration template (see `Client.create_dcr_template`).

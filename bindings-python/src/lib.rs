@@ -10,7 +10,7 @@
 // The modules, each above the ones it uses (no cycle): `errors`; `json` (JSON values and
 // Python objects) and `source` (Python objects read straight into models); `model_class` (the `model_class!` macro, over `json`); `inputs` (caller
 // input and the input classes) and `results` (the result classes) over those; the
-// `asyncio` bridge and the `blocking` wait; `client` at the top.
+// `asyncio` bridge and the `blocking` wait; `upload` (chunked uploads) over those; `client` at the top.
 mod asyncio;
 mod blocking;
 mod client;
@@ -20,6 +20,7 @@ mod json;
 mod model_class;
 mod results;
 mod source;
+mod upload;
 
 use pyo3::prelude::*;
 
@@ -35,6 +36,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<inputs::PyTenantToken>()?;
     m.add_class::<inputs::PySessionSettings>()?;
     m.add_class::<results::PyDcrTemplate>()?;
+    m.add_class::<upload::PyUploadProgress>()?;
     inputs::add_input_properties(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every stable error code, from the core (`descope_mgmt.errors` has one class each).

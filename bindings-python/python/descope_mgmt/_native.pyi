@@ -2,7 +2,7 @@
 against the runtime by ``mypy.stubtest`` in ``scripts/test-python.sh``)."""
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, TypedDict, final, type_check_only
 
@@ -23,6 +23,7 @@ __all__ = [
     "RotatedAccessKey",
     "SessionSettings",
     "TenantToken",
+    "UploadProgress",
 ]
 
 _Json: TypeAlias = Any
@@ -259,11 +260,39 @@ class _ClientBase:
     def max_retries(self) -> int: ...
 
 @final
+class UploadProgress:
+    """How far ``upload_tenant_tokens`` is: passed to ``on_progress`` after each committed
+    chunk, returned at the end, and an upload error's ``committed`` attribute (with
+    ``failed_chunk``, ``failed_range`` and ``failure_indexes``). Compares by value."""
+
+    @property
+    def tokens_done(self) -> int:
+        """Tokens committed so far."""
+    @property
+    def tokens_total(self) -> int:
+        """Tokens in the whole upload."""
+    @property
+    def chunks_done(self) -> int:
+        """Chunks committed so far."""
+    @property
+    def chunks_total(self) -> int:
+        """Chunks in the whole upload."""
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
 class Client(_ClientBase):
     """A blocking client; releases the GIL while waiting. Usable as a context manager."""
 
     def rotate_access_key(self, id: str) -> RotatedAccessKey: ...
     def batch_upload_tenant_tokens(self, tokens: Iterable[_TokenInput]) -> None: ...
+    def upload_tenant_tokens(
+        self,
+        tokens: Iterable[_TokenInput],
+        *,
+        chunk_size: int = 1000,
+        on_progress: Callable[[UploadProgress], object] | None = None,
+    ) -> UploadProgress: ...
     def create_dcr_template(
         self, name: str, **options: Unpack[_TemplateOptions]
     ) -> DcrTemplate: ...
@@ -282,6 +311,13 @@ class AsyncClient(_ClientBase):
 
     async def rotate_access_key(self, id: str) -> RotatedAccessKey: ...
     async def batch_upload_tenant_tokens(self, tokens: Iterable[_TokenInput]) -> None: ...
+    async def upload_tenant_tokens(
+        self,
+        tokens: Iterable[_TokenInput] | AsyncIterable[_TokenInput],
+        *,
+        chunk_size: int = 1000,
+        on_progress: Callable[[UploadProgress], object] | None = None,
+    ) -> UploadProgress: ...
     async def create_dcr_template(
         self, name: str, **options: Unpack[_TemplateOptions]
     ) -> DcrTemplate: ...
