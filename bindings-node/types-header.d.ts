@@ -35,6 +35,12 @@ export interface ClientOptions {
    * `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
    */
   caBundle?: string
+  /**
+   * Turns the safe logs on: `'error'`, `'warn'`, `'info'` or `'debug'` (`'off'`, the
+   * default, turns off `DESCOPE_MGMT_LOG`). Records never hold a header value, a body, a
+   * token, a cleartext or the management key.
+   */
+  logLevel?: 'off' | 'error' | 'warn' | 'info' | 'debug'
 }
 
 /** One tenant's OAuth token for an outbound app. Set `refreshToken`, `accessToken` or both. */

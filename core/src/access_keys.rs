@@ -195,6 +195,7 @@ impl Client {
                 safety: Call::RotateAccessKey.safety(),
                 unknown_outcome_hint: ROTATE_UNKNOWN,
                 batch: None,
+                key_id: Some(id),
             })
             .await?;
         const APPLIED: &str = "The key was probably rotated, but its new secret could not be read: its previous secret no longer works; rotate it again to get a usable secret";

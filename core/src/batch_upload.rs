@@ -113,6 +113,7 @@ impl Client {
                 safety: Call::BatchUploadTenantTokens.safety(),
                 unknown_outcome_hint: BATCH_UNKNOWN,
                 batch: Some(batch),
+                key_id: None,
             })
             .await?;
         let scrubber = self.scrubber_for(Some(batch));

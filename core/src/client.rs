@@ -4,7 +4,7 @@ use std::fmt;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{
@@ -15,6 +15,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
 use crate::error::{Error, ErrorCode, Result};
+use crate::logs::{loggable, LogEvent, LogLevel, LogRecord};
 use crate::request_ids::{CallIds, EXTERNAL_RID};
 use crate::response::{error_from_status, parse_retry_after, Scrubber};
 use crate::retry::{decide, Observed, Safety};
@@ -66,6 +67,8 @@ pub(crate) struct Request<'a> {
     /// The batch this call uploads, whose tokens must never be copied from an answer into
     /// an error (read only when an answer has text to scrub).
     pub batch: Option<&'a TokenBatch>,
+    /// The access key id of a rotate, for the logs.
+    pub key_id: Option<&'a str>,
 }
 
 /// Writes a request body. Serialising the request models cannot fail today; should a model
@@ -224,20 +227,109 @@ impl Client {
     /// Sends a POST with safe retries and returns its 2xx answer, or the typed error
     /// (carrying the call's ids once a request was attempted).
     pub(crate) async fn post(&self, request: Request<'_>) -> Result<Answer> {
-        let ids = request.ids;
-        self.post_attempts(request).await.map_err(|e| ids.attach(e))
+        let started = Instant::now();
+        let mut attempts = 0u32;
+        let result = self
+            .post_attempts(&request, &mut attempts)
+            .await
+            .map_err(|e| request.ids.attach(e));
+        let logs = &self.inner.config.logs;
+        let level = if result.is_ok() {
+            LogLevel::Info
+        } else {
+            LogLevel::Error
+        };
+        if logs.enabled(level) {
+            let mut r = self.log_record(&request, level, LogEvent::Call, attempts, started);
+            match &result {
+                Ok(answer) => r.status = Some(answer.status),
+                Err(e) => {
+                    r.status = e.status();
+                    r.code = Some(e.code());
+                    r.descope_code = e.descope_code().and_then(|c| loggable(c, 32));
+                }
+            }
+            logs.emit(r);
+        }
+        result
     }
 
-    async fn post_attempts(&self, request: Request<'_>) -> Result<Answer> {
+    /// A log record of `request` with the fields every record has.
+    fn log_record(
+        &self,
+        request: &Request<'_>,
+        level: LogLevel,
+        event: LogEvent,
+        attempt: u32,
+        since: Instant,
+    ) -> LogRecord {
+        LogRecord {
+            level,
+            event,
+            call: request.ids.call().name(),
+            method: "POST",
+            path: request.path,
+            status: None,
+            code: None,
+            descope_code: None,
+            attempt,
+            retry_in_ms: None,
+            elapsed_ms: since.elapsed().as_millis().try_into().unwrap_or(u64::MAX),
+            request_id: request.ids.request_id(),
+            external_request_id: request.ids.external().to_owned(),
+            key_id: request.key_id.and_then(|k| loggable(k, 128)),
+            header_names: Vec::new(),
+            body_bytes: None,
+        }
+    }
+
+    async fn post_attempts(&self, request: &Request<'_>, attempts: &mut u32) -> Result<Answer> {
         let config = &self.inner.config;
+        let logs = &config.logs;
+        let started = Instant::now();
         let transport = self.transport()?;
         let license = self.license(transport).await;
         let url = format!("{}{}", config.base_url, request.path);
         let mut attempt = 0u32;
         loop {
+            *attempts = attempt + 1;
+            let sent_at = Instant::now();
+            if logs.enabled(LogLevel::Debug) {
+                let mut r = self.log_record(
+                    request,
+                    LogLevel::Debug,
+                    LogEvent::Request,
+                    attempt + 1,
+                    sent_at,
+                );
+                r.header_names = self
+                    .inner
+                    .headers
+                    .keys()
+                    .map(|k| k.as_str().to_owned())
+                    .chain(["content-type".to_owned(), EXTERNAL_RID.to_owned()])
+                    .chain(license.as_ref().map(|_| X_LICENSE.as_str().to_owned()))
+                    .collect();
+                r.body_bytes = Some(request.body.len());
+                logs.emit(r);
+            }
             let outcome = self
-                .send_once(transport, &url, &request, license.as_ref())
+                .send_once(transport, &url, request, license.as_ref())
                 .await;
+            if let (true, Outcome::Answer { status, body, .. }) =
+                (logs.enabled(LogLevel::Debug), &outcome)
+            {
+                let mut r = self.log_record(
+                    request,
+                    LogLevel::Debug,
+                    LogEvent::Response,
+                    attempt + 1,
+                    sent_at,
+                );
+                r.status = Some(*status);
+                r.body_bytes = Some(body.len());
+                logs.emit(r);
+            }
             let observed = match &outcome {
                 Outcome::Answer {
                     status,
@@ -252,7 +344,7 @@ impl Client {
                     timed_out: *timed_out,
                 },
                 Outcome::Failed(_) => {
-                    return outcome.finish(config, &request, &self.scrubber(&request))
+                    return outcome.finish(config, request, &self.scrubber(request))
                 }
             };
             match decide(
@@ -263,10 +355,33 @@ impl Client {
                 config.max_retry_wait,
             ) {
                 Some(delay) => {
+                    if logs.enabled(LogLevel::Warn) {
+                        let mut r = self.log_record(
+                            request,
+                            LogLevel::Warn,
+                            LogEvent::Retry,
+                            attempt + 1,
+                            started,
+                        );
+                        r.retry_in_ms = Some(delay.as_millis().try_into().unwrap_or(u64::MAX));
+                        match &outcome {
+                            Outcome::Answer { status, .. } => r.status = Some(*status),
+                            Outcome::NotSent { timed_out, .. }
+                            | Outcome::MaybeSent { timed_out, .. } => {
+                                r.code = Some(if *timed_out {
+                                    ErrorCode::Timeout
+                                } else {
+                                    ErrorCode::Connection
+                                });
+                            }
+                            Outcome::Failed(_) => {}
+                        }
+                        logs.emit(r);
+                    }
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                None => return outcome.finish(config, &request, &self.scrubber(&request)),
+                None => return outcome.finish(config, request, &self.scrubber(request)),
             }
         }
     }

@@ -1,9 +1,12 @@
 //! Client configuration: settings, environment fallbacks and base-URL derivation.
 
+use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::logs::{LogLevel, LogSink, Logs, TracingSink, ENV_LOG};
 use crate::network::{Network, NetworkOptions};
 use crate::secret::Secret;
 
@@ -46,7 +49,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Builds a [`Client`](crate::Client). Unset values fall back to the environment
 /// (`DESCOPE_PROJECT_ID`, `DESCOPE_MANAGEMENT_KEY`, `DESCOPE_BASE_URI`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ClientBuilder {
     project_id: Option<String>,
     management_key: Option<Secret>,
@@ -59,8 +62,24 @@ pub struct ClientBuilder {
     max_response_bytes: Option<usize>,
     max_connections: Option<usize>,
     network: NetworkOptions,
+    log_level: Option<String>,
+    log_sink: Option<Arc<dyn LogSink>>,
     binding: Option<String>,
     ignore_env: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("project_id", &self.project_id)
+            .field("management_key", &self.management_key)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("network", &self.network)
+            .field("log_level", &self.log_level)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -153,6 +172,19 @@ impl ClientBuilder {
     /// `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
     pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.network.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Turns the safe logs on at `level` (`error`, `warn`, `info` or `debug`; `off` turns
+    /// off `DESCOPE_MGMT_LOG`, the default). See [`LogLevel`] for what each level shows.
+    pub fn log_level(mut self, level: impl Into<String>) -> Self {
+        self.log_level = Some(level.into());
+        self
+    }
+
+    /// Sends the log records somewhere else than `tracing` (target `descope_mgmt`).
+    pub fn log_sink(mut self, sink: Arc<dyn LogSink>) -> Self {
+        self.log_sink = Some(sink);
         self
     }
 
@@ -281,6 +313,31 @@ impl ClientBuilder {
             max_connections,
             sdk_name: format!("descope-mgmt-{binding}"),
             network: self.network.resolve(env)?,
+            logs: self.logs(env)?,
+        })
+    }
+
+    /// The log level (the option, else `DESCOPE_MGMT_LOG`, else off) and the sink.
+    fn logs(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Logs> {
+        let (name, source) = match &self.log_level {
+            Some(l) => (Some(l.clone()), "log_level"),
+            None => (env(ENV_LOG), ENV_LOG),
+        };
+        let level = match name.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(off) if off.eq_ignore_ascii_case("off") => None,
+            Some(n) => Some(LogLevel::parse(n).ok_or_else(|| {
+                Error::config(format!(
+                    "{source} must be one of off, error, warn, info, debug"
+                ))
+            })?),
+        };
+        Ok(Logs {
+            level,
+            sink: self
+                .log_sink
+                .clone()
+                .unwrap_or_else(|| Arc::new(TracingSink)),
         })
     }
 }
@@ -300,6 +357,7 @@ pub(crate) struct Config {
     pub max_connections: usize,
     pub sdk_name: String,
     pub network: Network,
+    pub logs: Logs,
 }
 
 /// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`

@@ -284,6 +284,7 @@ impl Client {
                 safety: Call::CreateDcrTemplate.safety(),
                 unknown_outcome_hint: CREATE_UNKNOWN,
                 batch: None,
+                key_id: None,
             })
             .await?;
         const APPLIED: &str =

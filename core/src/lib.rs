@@ -37,6 +37,7 @@ mod dcr_templates;
 mod error;
 mod input;
 mod lenient;
+pub mod logs;
 mod network;
 mod options;
 mod request_ids;

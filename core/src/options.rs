@@ -3,10 +3,12 @@
 //! them here; the checks (whole numbers, ranges, units) and the `CONFIG` errors that name
 //! the option as the caller spelled it live once, here and in [`ClientBuilder::build`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{ClientBuilder, MAX_TIMEOUT};
 use crate::error::{Error, Result};
+use crate::logs::LogQueue;
 use crate::secret::Secret;
 use crate::Client;
 
@@ -47,6 +49,8 @@ pub enum ClientOption {
     NoProxy,
     /// A PEM file of CA certificates trusted besides the system's (text, a path).
     CaBundle,
+    /// The safe logs' level: `off`, `error`, `warn`, `info` or `debug` (text).
+    LogLevel,
 }
 
 /// What kind of value an option takes.
@@ -61,7 +65,7 @@ pub enum OptionKind {
 }
 
 /// (option, kind, Python name, Node name, C name)
-const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 11] = [
+const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 12] = [
     (
         ClientOption::ProjectId,
         OptionKind::Text,
@@ -139,11 +143,18 @@ const TABLE: [(ClientOption, OptionKind, &str, &str, &str); 11] = [
         "caBundle",
         "ca_bundle",
     ),
+    (
+        ClientOption::LogLevel,
+        OptionKind::Text,
+        "log_level",
+        "logLevel",
+        "log_level",
+    ),
 ];
 
 impl ClientOption {
     /// Every option, in the order the docs list them.
-    pub const ALL: [ClientOption; 11] = [
+    pub const ALL: [ClientOption; 12] = [
         ClientOption::ProjectId,
         ClientOption::ManagementKey,
         ClientOption::BaseUrl,
@@ -155,6 +166,7 @@ impl ClientOption {
         ClientOption::Proxy,
         ClientOption::NoProxy,
         ClientOption::CaBundle,
+        ClientOption::LogLevel,
     ];
 
     fn row(
@@ -222,8 +234,16 @@ impl ClientOptions {
         }
     }
 
+    /// Sends the client's log records to a queue the binding drains on its caller's
+    /// thread after each call (records flow only when a log level is on).
+    pub fn log_queue(&mut self) -> Arc<LogQueue> {
+        let queue = Arc::new(LogQueue::default());
+        self.builder = std::mem::take(&mut self.builder).log_sink(queue.clone());
+        queue
+    }
+
     /// Sets a text option (project id, management key, base URL, proxy, no-proxy hosts, CA
-    /// bundle path).
+    /// bundle path, log level).
     pub fn set_text(&mut self, option: ClientOption, value: String) -> Result<()> {
         let b = std::mem::take(&mut self.builder);
         self.builder = match option {
@@ -233,6 +253,7 @@ impl ClientOptions {
             ClientOption::Proxy => b.proxy(Secret::new(value)),
             ClientOption::NoProxy => b.no_proxy(value),
             ClientOption::CaBundle => b.ca_bundle(value),
+            ClientOption::LogLevel => b.log_level(value),
             _ => {
                 self.builder = b;
                 return Err(self.wrong_kind(option));

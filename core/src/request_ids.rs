@@ -46,6 +46,16 @@ impl CallIds {
         &self.external
     }
 
+    /// The call these ids belong to.
+    pub(crate) fn call(&self) -> Call {
+        self.call
+    }
+
+    /// The server's id of the last answer, if it sent one.
+    pub(crate) fn request_id(&self) -> Option<String> {
+        self.state().request_id.clone()
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

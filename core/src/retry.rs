@@ -32,6 +32,16 @@ pub enum Call {
 }
 
 impl Call {
+    /// The call's name in logs: `rotate_access_key`, `batch_upload_tenant_tokens` or
+    /// `create_dcr_template`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Call::RotateAccessKey => "rotate_access_key",
+            Call::BatchUploadTenantTokens => "batch_upload_tenant_tokens",
+            Call::CreateDcrTemplate => "create_dcr_template",
+        }
+    }
+
     /// Whether sending the call twice has the same effect as sending it once.
     pub const fn safe_to_repeat(self) -> bool {
         matches!(self.safety(), Safety::Idempotent)

@@ -4,8 +4,10 @@
 mod support;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use descope_mgmt::logs::LogQueue;
 use descope_mgmt::{
     Error, NewDcrTemplate, TenantToken, BATCH_UPLOAD_PATH, CREATE_DCR_TEMPLATE_PATH, ROTATE_PATH,
 };
@@ -146,7 +148,8 @@ fn every_shared_vector_passes() {
         for v in vectors {
             count += 1;
             let name = v["name"].as_str().unwrap().to_string();
-            let problems = descope_mgmt::bindings::runtime::block_on(run_vector(&emu, &v));
+            let (problems, _) =
+                descope_mgmt::bindings::runtime::block_on(run_vector(&emu, &v, None));
             if !problems.is_empty() {
                 failures.push(format!("{name}: {}", problems.join("; ")));
             }
@@ -161,7 +164,90 @@ fn every_shared_vector_passes() {
     );
 }
 
-async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
+/// Every secret a vector's call handles: the management keys, the tokens it uploads and
+/// (`cleartext` of a result) the secrets it receives.
+fn secrets_of(v: &Value, emu: &Emu, result: Option<&Value>) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    const SECRET_FIELDS: [&str; 8] = [
+                        "refreshToken",
+                        "refresh_token",
+                        "accessToken",
+                        "access_token",
+                        "idToken",
+                        "id_token",
+                        "cleartext",
+                        "managementKey",
+                    ];
+                    if SECRET_FIELDS.contains(&k.as_str()) {
+                        if let Value::String(s) = v {
+                            out.push(s.clone());
+                        }
+                    }
+                    walk(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = vec![emu.handle.management_key().to_string()];
+    walk(&v["args"], &mut out);
+    walk(&v["client"], &mut out);
+    if let Some(r) = result {
+        walk(r, &mut out);
+    }
+    // Very short values would match ordinary words.
+    out.retain(|s| s.len() >= 6);
+    out
+}
+
+#[test]
+fn debug_logs_of_every_vector_hold_no_secret() {
+    let emu = Emu::start();
+    let logs = Arc::new(LogQueue::default());
+    let mut secrets = Vec::new();
+    let mut lines = Vec::new();
+    for file in vector_files() {
+        let vectors: Vec<Value> = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for v in vectors {
+            let (_, found) =
+                descope_mgmt::bindings::runtime::block_on(run_vector(&emu, &v, Some(&logs)));
+            secrets.extend(found);
+            lines.extend(logs.drain().iter().map(|r| format!("{} {r:?}", r.line())));
+        }
+    }
+    assert!(
+        secrets.len() > 20,
+        "too few secrets collected: {}",
+        secrets.len()
+    );
+    let text = lines.join("\n");
+    for kind in [
+        "event=request",
+        "event=response",
+        "event=retry",
+        "event=call",
+        "external_request_id=",
+    ] {
+        assert!(text.contains(kind), "no {kind} in the debug logs");
+    }
+    for s in &secrets {
+        assert!(
+            !text.contains(s.as_str()),
+            "a secret ({} bytes) is in the logs",
+            s.len()
+        );
+    }
+}
+
+async fn run_vector(
+    emu: &Emu,
+    v: &Value,
+    logs: Option<&Arc<LogQueue>>,
+) -> (Vec<String>, Vec<String>) {
     emu.reset().await;
     if let Some(faults) = v.get("faults") {
         emu.fault(faults).await;
@@ -180,15 +266,17 @@ async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
         if let Some(u) = overrides["baseUrl"].as_str() {
             b = b.base_url(u).license_timeout(Duration::from_millis(200));
         }
+        if let Some(sink) = logs {
+            b = b.log_level("debug").log_sink(sink.clone());
+        }
         b
     });
     let call = v["call"].as_str().unwrap();
     let expect = &v["expect"];
     let mut problems = Vec::new();
-    match (
-        run_call(&client, call, &v["args"]).await,
-        expect["ok"].as_bool().unwrap(),
-    ) {
+    let outcome = run_call(&client, call, &v["args"]).await;
+    let secrets = secrets_of(v, emu, outcome.as_ref().ok());
+    match (outcome, expect["ok"].as_bool().unwrap()) {
         (Ok(result), true) => {
             if let Some(want) = expect.get("result") {
                 if !matches(want, &result) {
@@ -214,5 +302,5 @@ async fn run_vector(emu: &Emu, v: &Value) -> Vec<String> {
             expect["applied"]
         ));
     }
-    problems
+    (problems, secrets)
 }
