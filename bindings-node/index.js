@@ -176,6 +176,41 @@ class Client {
   }
 
   /**
+   * Uploads any number of tenant OAuth tokens in chunks of `chunkSize` (1 to 100,000,
+   * default 1,000). `tokens` is an array, an iterable or an async iterable; it is collected,
+   * then every token is checked (and every chunk's body written) before the first request,
+   * so nothing is sent if any is bad. Chunks are sent in order, each all or nothing and
+   * safe to resend; `onProgress(progress)` is called after each committed chunk (a throw
+   * from it stops the upload and rejects with that error). A failing chunk rejects with its
+   * `DescopeError`, which also carries `committed`, `failedChunk`, `failedRange` and
+   * `failureIndexes`.
+   * @param {Iterable<import('./index').TenantToken> | AsyncIterable<import('./index').TenantToken>} tokens
+   * @param {import('./index').UploadOptions} [options]
+   * @returns {Promise<import('./index').UploadProgress>}
+   */
+  async uploadTenantTokens(tokens, options) {
+    try {
+      const { chunkSize, onProgress } = uploadOptions(options)
+      const list = await collectTokens(tokens)
+      const json = isJsonTokenArray(list, Infinity) ? JSON.stringify(list) : null
+      const chunks = this.#native.prepareTenantTokenChunks(json, list, chunkSize)
+      const total = Math.ceil(list.length / chunkSize)
+      let progress = { tokensDone: 0, tokensTotal: list.length, chunksDone: 0, chunksTotal: total }
+      for (let i = 0; i < total; i++) {
+        try {
+          progress = await this.#native.uploadTenantTokenChunk(chunks, i)
+        } catch (err) {
+          throw chunkFailed(err, list, i, chunkSize, progress)
+        }
+        if (onProgress) onProgress(progress)
+      }
+      return progress
+    } catch (err) {
+      throw withCallerStack(err)
+    }
+  }
+
+  /**
    * Creates a dynamic client registration template.
    * @param {import('./index').NewDcrTemplate} template
    * @returns {Promise<import('./index').DcrTemplate>}
@@ -245,6 +280,66 @@ class RotatedAccessKey {
   }
 }
 
+/** The options of `uploadTenantTokens`, with their defaults; wrong types are a `TypeError`. */
+function uploadOptions(options) {
+  if (options === undefined || options === null) return { chunkSize: 1000, onProgress: null }
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('options must be an object such as { chunkSize, onProgress }')
+  }
+  const { chunkSize = 1000, onProgress = null } = options
+  for (const k of Object.keys(options)) {
+    if (k !== 'chunkSize' && k !== 'onProgress') throw new TypeError('options: unknown option, expected chunkSize or onProgress')
+  }
+  if (typeof chunkSize !== 'number') throw new TypeError(`options.chunkSize must be a number, not ${typeof chunkSize}`)
+  if (onProgress !== null && typeof onProgress !== 'function') {
+    throw new TypeError(`options.onProgress must be a function, not ${typeof onProgress}`)
+  }
+  return { chunkSize, onProgress }
+}
+
+/** The tokens of `uploadTenantTokens` as an array: an array, iterable or async iterable. */
+async function collectTokens(tokens) {
+  if (Array.isArray(tokens)) return tokens
+  if (tokens !== null && typeof tokens === 'object') {
+    if (typeof tokens[Symbol.asyncIterator] === 'function') {
+      const list = []
+      for await (const t of tokens) list.push(t)
+      return list
+    }
+    if (typeof tokens[Symbol.iterator] === 'function') return Array.from(tokens)
+  }
+  const kind = tokens === null ? 'null' : typeof tokens
+  throw new TypeError(`tokens must be an array, an iterable or an async iterable of TenantToken, not ${kind}`)
+}
+
+/**
+ * The error of chunk `i` with what the upload committed before it (`committed`), the chunk's
+ * number and input range (`failedChunk`, `failedRange` = [start, end)), and for
+ * `BATCH_REJECTED` the input index of each failure (`failureIndexes`: the first token of the
+ * chunk with the failure's app and tenant, or null).
+ */
+function chunkFailed(err, list, i, chunkSize, committed) {
+  if (!(err instanceof DescopeError)) return err
+  const start = i * chunkSize
+  const end = Math.min(start + chunkSize, list.length)
+  const taken = new Set()
+  const field = (t, camel, snake) => (t && typeof t === 'object' ? (t[camel] ?? t[snake]) : undefined)
+  err.committed = committed
+  err.failedChunk = i
+  err.failedRange = [start, end]
+  err.failureIndexes = err.failures.map((f) => {
+    for (let j = start; j < end; j++) {
+      const t = list[j]
+      if (!taken.has(j) && field(t, 'appId', 'app_id') === f.appId && field(t, 'tenantId', 'tenant_id') === f.tenantId) {
+        taken.add(j)
+        return j
+      }
+    }
+    return null
+  })
+  return err
+}
+
 /** A JSON value that `JSON.stringify` writes exactly as napi would read it. */
 function isJsonScalar(v) {
   return typeof v === 'string' || typeof v === 'boolean' || v === null || (typeof v === 'number' && Number.isFinite(v))
@@ -256,11 +351,11 @@ function isJsonScalar(v) {
  * array itself (no `toJSON`, inherited, function, symbol, bigint or undefined values, holes
  * or non-finite numbers, which JSON would silently change).
  */
-function isJsonTokenArray(tokens) {
+function isJsonTokenArray(tokens, max = 100000) {
   if (!Array.isArray(tokens) || Object.getPrototypeOf(tokens) !== Array.prototype) return false
   // Longer than a batch may be (the core's MAX_BATCH_TOKENS): the native path refuses it
-  // before reading any item.
-  if (tokens.length > 100000) return false
+  // before reading any item (`uploadTenantTokens` passes no limit: it chunks).
+  if (tokens.length > max) return false
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]
     if (t === null || typeof t !== 'object') return false

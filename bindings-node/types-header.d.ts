@@ -186,6 +186,48 @@ export declare class DescopeError extends Error {
   readonly externalRequestId: string | null
   /** True when the call may already have been applied (`OUTCOME_UNKNOWN`). */
   get outcomeUnknown(): boolean
+  /** `uploadTenantTokens` only: what was committed before the failing chunk. */
+  readonly committed?: UploadProgress
+  /** `uploadTenantTokens` only: the failing chunk's number (0-based). */
+  readonly failedChunk?: number
+  /** `uploadTenantTokens` only: the failing chunk's input indexes, `[start, end)`. */
+  readonly failedRange?: [number, number]
+  /** `uploadTenantTokens` only: the input index of each of `failures` (`null` if not found). */
+  readonly failureIndexes?: Array<number | null>
+}
+
+/** How far `uploadTenantTokens` is: passed to `onProgress` after each committed chunk. */
+export interface UploadProgress {
+  /** Tokens committed so far. */
+  tokensDone: number
+  /** Tokens in the whole upload. */
+  tokensTotal: number
+  /** Chunks committed so far. */
+  chunksDone: number
+  /** Chunks in the whole upload. */
+  chunksTotal: number
+}
+
+/** The options of `uploadTenantTokens`. */
+export interface UploadOptions {
+  /** Tokens per request, 1 to 100,000 (default 1,000); out of range is `INVALID_ARGUMENT`. */
+  chunkSize?: number
+  /** Called after each committed chunk; a throw stops the upload and rejects with it. */
+  onProgress?: ((progress: UploadProgress) => void) | null
+}
+
+export interface Client {
+  /**
+   * Uploads any number of tenant OAuth tokens in chunks of `chunkSize`: every token is
+   * checked before the first request (nothing is sent if any is bad; errors name
+   * `tokens[i]`), then the chunks are sent in order, each all or nothing and safe to resend.
+   * A failing chunk rejects with its `DescopeError`, with `committed`, `failedChunk`,
+   * `failedRange` and `failureIndexes`. Memory is about the input's JSON size.
+   */
+  uploadTenantTokens(
+    tokens: Iterable<TenantToken> | AsyncIterable<TenantToken>,
+    options?: UploadOptions | null,
+  ): Promise<UploadProgress>
 }
 
 /**

@@ -11,8 +11,9 @@
 //! into the wrong field must not end up in an error.
 
 use descope_mgmt::bindings::{
-    check_batch_len, decode_input, is_showable_field_name, option_names, Binding, ClientOption,
-    ClientOptions, OptionKind, TokenBatch, TokenBatchWriter,
+    check_batch_len, check_chunk_size, decode_input, is_showable_field_name, option_names, Binding,
+    ClientOption, ClientOptions, OptionKind, TokenBatch, TokenBatchWriter, TokenChunks,
+    TokenChunksWriter,
 };
 use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
@@ -159,13 +160,18 @@ pub(crate) fn tenant_tokens_json(json: &str) -> Option<napi::Result<TokenBatch>>
 /// `JSON.stringify` filled from `Array.prototype[i]`), or when the array is longer than a
 /// batch may be (then [`tenant_tokens_js`] refuses it before reading it).
 pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
+    json_is_faithful_up_to(tokens, MAX_BATCH_TOKENS)
+}
+
+/// [`json_is_faithful`] for an array of at most `max` items.
+fn json_is_faithful_up_to(tokens: &Unknown<'_>, max: usize) -> napi::Result<bool> {
     let reader = Reader::new(tokens.value().env);
     let array = tokens.raw();
     if !reader.is_array(array)? || reader.has_property(array, "toJSON")? {
         return Ok(false);
     }
     let len = reader.array_length(array)?;
-    if len as usize > MAX_BATCH_TOKENS {
+    if len as usize > max {
         return Ok(false);
     }
     for i in 0..len {
@@ -174,6 +180,45 @@ pub(crate) fn json_is_faithful(tokens: &Unknown<'_>) -> napi::Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// The `chunkSize` option of `uploadTenantTokens`: an integer from 1 to
+/// [`MAX_BATCH_TOKENS`] (`INVALID_ARGUMENT` otherwise).
+fn chunk_size(n: f64) -> napi::Result<usize> {
+    let size = if n.fract() == 0.0 && (1.0..=MAX_BATCH_TOKENS as f64).contains(&n) {
+        n as usize
+    } else {
+        0
+    };
+    check_chunk_size(size).map_err(|_| {
+        crate::errors::invalid_argument(format!(
+            "chunkSize is {n}: it must be an integer from 1 to {MAX_BATCH_TOKENS} tokens per request; nothing was sent"
+        ))
+    })?;
+    Ok(size)
+}
+
+/// The tokens of `uploadTenantTokens` (an array `index.js` collected from any iterable),
+/// checked and written as chunks of `chunk_size` before anything is sent: from `json`
+/// (`JSON.stringify(tokens)`, when `index.js` found plain JSON data) straight into the
+/// bodies, else (or when that path gives up) read from the array itself, whose errors name
+/// `tokens[i]`.
+pub(crate) fn tenant_token_chunks(
+    json: Option<&str>,
+    tokens: Unknown<'_>,
+    chunk_size_option: f64,
+) -> napi::Result<TokenChunks> {
+    let size = chunk_size(chunk_size_option)?;
+    if let Some(json) = json {
+        if json_is_faithful_up_to(&tokens, usize::MAX)? {
+            let mut w = TokenChunksWriter::new(size).map_err(|e| descope_error(&e))?;
+            if w.push_json_list(json) {
+                return w.finish().map_err(|e| descope_error(&e));
+            }
+        }
+    }
+    let tokens: Vec<TenantToken> = decode("tokens", Some(tokens))?;
+    TokenChunks::from_tokens(&tokens, size).map_err(|e| descope_error(&e))
 }
 
 /// The `template` argument of `createDcrTemplate`.

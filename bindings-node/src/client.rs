@@ -1,7 +1,9 @@
 //! `Client`: the three Management API calls, each returning a promise.
 
-use descope_mgmt::bindings::upload_token_batch;
-use napi::bindgen_prelude::{Object, Unknown};
+use std::sync::Arc;
+
+use descope_mgmt::bindings::{upload_token_batch, TokenChunks};
+use napi::bindgen_prelude::{External, Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
@@ -116,6 +118,58 @@ impl Client {
             env,
             async move { upload_token_batch(&client, &tokens).await },
             |()| Ok(()),
+        )
+    }
+
+    /// `uploadTenantTokens` for `index.js`, step one: every token of `tokens` (an array
+    /// collected from the caller's iterable) checked and written as chunks of `chunkSize`
+    /// before anything is sent; `json` is `JSON.stringify(tokens)` when `index.js` found
+    /// plain JSON data (see `batchUploadTenantTokensJson`), else `null`. Throws the
+    /// `INVALID_ARGUMENT` error (naming each `tokens[i]`) or `TypeError`.
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn prepare_tenant_token_chunks(
+        &self,
+        json: Option<String>,
+        tokens: Unknown<'_>,
+        chunk_size: f64,
+    ) -> Result<External<Arc<TokenChunks>>> {
+        let chunks = arguments::tenant_token_chunks(json.as_deref(), tokens, chunk_size)?;
+        Ok(External::new(Arc::new(chunks)))
+    }
+
+    /// `uploadTenantTokens` for `index.js`, step two: uploads chunk `index` (all or
+    /// nothing, safe to resend) and resolves with the progress after it
+    /// (`{ tokensDone, tokensTotal, chunksDone, chunksTotal }`), or rejects with the chunk's
+    /// error, whose message says what was committed before it.
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn upload_tenant_token_chunk<'env>(
+        &self,
+        env: &'env Env,
+        chunks: &External<Arc<TokenChunks>>,
+        index: u32,
+    ) -> Result<Object<'env>> {
+        let chunks: Arc<TokenChunks> = Arc::clone(chunks);
+        let index = index as usize;
+        if index >= chunks.len() {
+            return Err(crate::errors::invalid_argument("no such chunk"));
+        }
+        let client = self.inner.clone();
+        spawn_call(
+            env,
+            async move {
+                chunks
+                    .upload_chunk(&client, index)
+                    .await
+                    .map_err(descope_mgmt::Error::from)
+            },
+            |p| {
+                Ok(serde_json::json!({
+                    "tokensDone": p.tokens_done,
+                    "tokensTotal": p.tokens_total,
+                    "chunksDone": p.chunks_done,
+                    "chunksTotal": p.chunks_total,
+                }))
+            },
         )
     }
 
