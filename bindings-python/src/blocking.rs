@@ -44,7 +44,9 @@ pub fn wait<T: Send>(
 ) -> PyResult<Waited<T>> {
     let state = SendState::new();
     let finish_once_sent = (on_interrupt == OnCancel::FinishOnceSent).then_some(&state);
-    py.detach(|| runtime::block_on(interruptible(state.track(fut), finish_once_sent)))
+    let waited = py.detach(|| runtime::block_on(interruptible(state.track(fut), finish_once_sent)));
+    crate::logs::flush(py);
+    waited
 }
 
 async fn interruptible<F, T>(fut: F, finish_once_sent: Option<&SendState>) -> PyResult<Waited<T>>

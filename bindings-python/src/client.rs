@@ -29,10 +29,11 @@ impl Shared {
     /// variables and the defaults. `ca_bundle` may also be an `os.PathLike`.
     fn build(
         py: Python<'_>,
-        texts: [(ClientOption, Option<&Bound<'_, PyAny>>); 6],
+        texts: [(ClientOption, Option<&Bound<'_, PyAny>>); 7],
         numbers: [(ClientOption, Option<f64>); 5],
     ) -> PyResult<Shared> {
         let mut o = ClientOptions::new(Binding::Python);
+        o.log_sink(crate::logs::QUEUE.clone());
         let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
         for (option, value) in texts {
             let path;
@@ -127,7 +128,7 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, proxy=None, no_proxy=None, ca_bundle=None))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, proxy=None, no_proxy=None, ca_bundle=None, log_level=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -142,6 +143,7 @@ macro_rules! client_class {
                 proxy: Option<&Bound<'_, PyAny>>,
                 no_proxy: Option<&Bound<'_, PyAny>>,
                 ca_bundle: Option<&Bound<'_, PyAny>>,
+                log_level: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Self> {
                 use ClientOption::*;
                 let shared = Shared::build(
@@ -153,6 +155,7 @@ macro_rules! client_class {
                         (Proxy, proxy),
                         (NoProxy, no_proxy),
                         (CaBundle, ca_bundle),
+                        (LogLevel, log_level),
                     ],
                     [
                         (Timeout, timeout),

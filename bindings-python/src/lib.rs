@@ -17,6 +17,7 @@ mod client;
 mod errors;
 mod inputs;
 mod json;
+mod logs;
 mod model_class;
 mod results;
 mod source;

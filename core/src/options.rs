@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::config::{ClientBuilder, MAX_TIMEOUT};
 use crate::error::{Error, Result};
-use crate::logs::LogQueue;
+use crate::logs::{LogQueue, LogSink};
 use crate::secret::Secret;
 use crate::Client;
 
@@ -240,6 +240,11 @@ impl ClientOptions {
         let queue = Arc::new(LogQueue::default());
         self.builder = std::mem::take(&mut self.builder).log_sink(queue.clone());
         queue
+    }
+
+    /// Sends the client's log records to `sink` (records flow only when a log level is on).
+    pub fn log_sink(&mut self, sink: Arc<dyn LogSink>) {
+        self.builder = std::mem::take(&mut self.builder).log_sink(sink);
     }
 
     /// Sets a text option (project id, management key, base URL, proxy, no-proxy hosts, CA

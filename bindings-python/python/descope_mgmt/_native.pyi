@@ -4,7 +4,7 @@ against the runtime by ``mypy.stubtest`` in ``scripts/test-python.sh``)."""
 import os
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, TypedDict, final, type_check_only
+from typing import Any, ClassVar, Literal, TypedDict, final, type_check_only
 
 from typing_extensions import Self, TypeAlias, Unpack
 
@@ -232,6 +232,11 @@ class _ClientBase:
     ``NO_PROXY``; a loopback base URL never uses a proxy. ``ca_bundle``, a PEM file of CA
     certificates trusted besides the system's, defaults to ``DESCOPE_MGMT_CA_BUNDLE``, then
     ``SSL_CERT_FILE`` and ``SSL_CERT_DIR``.
+
+    ``log_level`` (default ``DESCOPE_MGMT_LOG``, else off) sends safe records to
+    ``logging.getLogger("descope_mgmt")``: ``info`` one per call, ``warn`` each retry,
+    ``error`` each failed call, ``debug`` every attempt (header names and body sizes, never
+    a value). No record holds a header value, a body, a token, a cleartext or the key.
     """
 
     def __new__(
@@ -248,6 +253,7 @@ class _ClientBase:
         proxy: str | None = None,
         no_proxy: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
+        log_level: Literal["off", "error", "warn", "info", "debug"] | None = None,
     ) -> Self: ...
     def close(self) -> None: ...
     @property

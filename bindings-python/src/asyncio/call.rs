@@ -78,9 +78,12 @@ impl AsyncCall {
         M: FnOnce() -> F + Send + 'static,
     {
         let finish = move |mut completion: Completion, out: descope_mgmt::Result<T>| {
-            completion.settle = Some(Box::new(move |py| match out {
-                Ok(v) => convert(py, v),
-                Err(e) => Err(to_pyerr(py, &e)),
+            completion.settle = Some(Box::new(move |py| {
+                crate::logs::flush(py);
+                match out {
+                    Ok(v) => convert(py, v),
+                    Err(e) => Err(to_pyerr(py, &e)),
+                }
             }));
             drop(completion);
         };
