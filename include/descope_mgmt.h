@@ -300,6 +300,18 @@ typedef struct descope_mgmt_tenant_token {
 } descope_mgmt_tenant_token;
 
 /**
+ * Called by `descope_mgmt_upload_tenant_tokens_json` after each committed chunk, on the
+ * calling thread between two requests: `user_data` as passed to it, then the tokens and
+ * chunks committed so far and the totals of the upload. It may call this library's other
+ * functions; it cannot stop the upload, and must return normally (no `longjmp`).
+ */
+typedef void (*descope_mgmt_upload_progress_fn)(void *user_data,
+                                                size_t tokens_done,
+                                                size_t tokens_total,
+                                                size_t chunks_done,
+                                                size_t chunks_total);
+
+/**
  * A dynamic registration (DCR) template to create, for `descope_mgmt_create_dcr_template`.
  *
  * Start with `descope_mgmt_new_dcr_template_init` (sets `struct_size`, every pointer NULL
@@ -669,6 +681,27 @@ enum descope_mgmt_status descope_mgmt_batch_upload_tenant_tokens(const struct de
 enum descope_mgmt_status descope_mgmt_batch_upload_tenant_tokens_json(const struct descope_mgmt_client *client,
                                                                       const char *tokens_json,
                                                                       struct descope_mgmt_error **err);
+
+/**
+ * Uploads any number of tenant OAuth tokens (the wire JSON array, as for
+ * `descope_mgmt_batch_upload_tenant_tokens_json`) in chunks of `chunk_size` tokens
+ * (1 to 100000; 1000 is the usual choice; anything else is `INVALID_ARGUMENT`).
+ *
+ * Every token is checked, and every chunk's request body written, before the first request:
+ * nothing is sent if any token is bad, and the `INVALID_ARGUMENT` error names each bad
+ * `tokens[i]` by its index in the array. Memory is about the size of `tokens_json`. The
+ * chunks are then sent in order, each all or nothing and safe to resend, and `progress_cb`
+ * (may be NULL) is called with `user_data` after each committed chunk. A failing chunk
+ * stops the upload with its status; the error message says which chunk failed, its input
+ * range (`tokens[start..end]`) and how many tokens and chunks were committed before it
+ * (the last `progress_cb` call said the same). Resending from the failing chunk is safe.
+ */
+enum descope_mgmt_status descope_mgmt_upload_tenant_tokens_json(const struct descope_mgmt_client *client,
+                                                                const char *tokens_json,
+                                                                size_t chunk_size,
+                                                                descope_mgmt_upload_progress_fn progress_cb,
+                                                                void *user_data,
+                                                                struct descope_mgmt_error **err);
 
 /**
  * Fills `tmpl` with its defaults: `struct_size` set, every pointer NULL, every count 0

@@ -60,6 +60,9 @@ STATIC_LIBS=$(pkg-config --static --libs-only-l descope_mgmt | sed 's/-ldescope_
 # shellcheck disable=SC2046,SC2086
 "$CC" "${CFLAGS[@]}" -fsanitize=address -fno-omit-frame-pointer "${SOURCES[@]}" -o "$BUILD/test_descope_mgmt_asan" \
     $(pkg-config --cflags descope_mgmt) "$(pkg-config --variable=libdir descope_mgmt)/libdescope_mgmt.a" $STATIC_LIBS
+# shellcheck disable=SC2046
+"$CC" "${CFLAGS[@]}" tests/c/test_chunked_upload.c tests/c/json.c tests/c/http.c -o "$BUILD/test_chunked_upload" \
+    $(pkg-config --cflags --libs descope_mgmt)
 make -s -B -C examples/c
 # The header on its own: strict C99, and C++ when a C++ compiler is present.
 printf '#include <descope_mgmt.h>\nint main(void) { return DESCOPE_MGMT_STATUS_OK; }\n' >"$BUILD/header_only.c"
@@ -86,6 +89,7 @@ unset DESCOPE_PROJECT_ID DESCOPE_MANAGEMENT_KEY DESCOPE_BASE_URI
 
 step "run the C tests (shared library)"
 "$BUILD/test_descope_mgmt"
+"$BUILD/test_chunked_upload"
 
 # Every client loads the system CA store when it first connects (rustls-native-certs via
 # SSL_CERT_FILE / SSL_CERT_DIR). Parsing ~150 roots per client dominates the instrumented

@@ -1,9 +1,11 @@
-//! `descope_mgmt_batch_upload_tenant_tokens` (C structs) and its `_json` variant.
+//! `descope_mgmt_batch_upload_tenant_tokens` (C structs), its `_json` variant, and the
+//! chunked `descope_mgmt_upload_tenant_tokens_json`.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use dm::bindings::{
-    check_batch_len, runtime, upload_token_batch, TokenBatch, TokenBatchWriter, TokenView,
+    check_batch_len, check_chunk_size, runtime, upload_token_batch, TokenBatch, TokenBatchWriter,
+    TokenChunks, TokenChunksWriter, TokenView,
 };
 use dm::TenantToken;
 
@@ -137,9 +139,101 @@ pub extern "C" fn descope_mgmt_batch_upload_tenant_tokens_json(
     })
 }
 
+/// Called by `descope_mgmt_upload_tenant_tokens_json` after each committed chunk, on the
+/// calling thread between two requests: `user_data` as passed to it, then the tokens and
+/// chunks committed so far and the totals of the upload. It may call this library's other
+/// functions; it cannot stop the upload, and must return normally (no `longjmp`).
+pub type descope_mgmt_upload_progress_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        tokens_done: usize,
+        tokens_total: usize,
+        chunks_done: usize,
+        chunks_total: usize,
+    ),
+>;
+
+/// The `_json` tokens of a chunked upload as checked chunks (see [`parse_tokens`]).
+fn parse_chunks(json: &str, chunk_size: usize) -> FfiResult<TokenChunks> {
+    check_chunk_size(chunk_size)?;
+    let mut w = TokenChunksWriter::new(chunk_size)?;
+    if w.push_json_list(json) {
+        return Ok(w.finish()?);
+    }
+    let tokens: Vec<TenantToken> = parse_json_arg(json, "tokens_json")?;
+    Ok(TokenChunks::from_tokens(&tokens, chunk_size)?)
+}
+
+/// Uploads any number of tenant OAuth tokens (the wire JSON array, as for
+/// `descope_mgmt_batch_upload_tenant_tokens_json`) in chunks of `chunk_size` tokens
+/// (1 to 100000; 1000 is the usual choice; anything else is `INVALID_ARGUMENT`).
+///
+/// Every token is checked, and every chunk's request body written, before the first request:
+/// nothing is sent if any token is bad, and the `INVALID_ARGUMENT` error names each bad
+/// `tokens[i]` by its index in the array. Memory is about the size of `tokens_json`. The
+/// chunks are then sent in order, each all or nothing and safe to resend, and `progress_cb`
+/// (may be NULL) is called with `user_data` after each committed chunk. A failing chunk
+/// stops the upload with its status; the error message says which chunk failed, its input
+/// range (`tokens[start..end]`) and how many tokens and chunks were committed before it
+/// (the last `progress_cb` call said the same). Resending from the failing chunk is safe.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_upload_tenant_tokens_json(
+    client: *const descope_mgmt_client,
+    tokens_json: *const c_char,
+    chunk_size: usize,
+    progress_cb: descope_mgmt_upload_progress_fn,
+    user_data: *mut c_void,
+    err: *mut *mut descope_mgmt_error,
+) -> descope_mgmt_status {
+    call(err, || {
+        let client = client_arg(client)?;
+        let chunks = parse_chunks(str_arg(tokens_json, "tokens_json")?, chunk_size)?;
+        for i in 0..chunks.len() {
+            let p = runtime::block_on(chunks.upload_chunk(client.client(), i))
+                .map_err(dm::Error::from)?;
+            if let Some(cb) = progress_cb {
+                // SAFETY: the caller's callback, called as its type documents.
+                unsafe {
+                    cb(
+                        user_data,
+                        p.tokens_done,
+                        p.tokens_total,
+                        p.chunks_done,
+                        p.chunks_total,
+                    )
+                };
+            }
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunked_json_is_checked_whole_with_input_indexes() {
+        let item = |i: usize| format!(r#"{{"appId":"a","tenantId":"T{i}","accessToken":"s"}}"#);
+        let mut items: Vec<String> = (0..25).map(item).collect();
+        let Ok(ok) = parse_chunks(&format!("[{}]", items.join(",")), 10) else {
+            panic!("expected chunks")
+        };
+        assert_eq!((ok.len(), ok.tokens()), (3, 25));
+        items[21] = r#"{"appId":"a","tenantId":" ","accessToken":"s"}"#.to_owned();
+        let Err(Failure::Core(e)) = parse_chunks(&format!("[{}]", items.join(",")), 10) else {
+            panic!("expected an error")
+        };
+        assert!(e.message().contains("tokens[21]"), "{}", e.message());
+        items[21] = r#"{"appId":"a","tenantId":"t","accessToken":"s","x":1}"#.to_owned();
+        let Err(Failure::Core(e)) = parse_chunks(&format!("[{}]", items.join(",")), 10) else {
+            panic!("expected an error")
+        };
+        assert!(e.message().contains("tokens_json[21].x"), "{}", e.message());
+        for size in [0, 100_001] {
+            assert!(parse_chunks("[]", size).is_err());
+        }
+    }
 
     #[test]
     fn json_errors_never_quote_values() {
