@@ -41,6 +41,38 @@ export interface ClientOptions {
    * token, a cleartext or the management key.
    */
   logLevel?: 'off' | 'error' | 'warn' | 'info' | 'debug'
+  /**
+   * Where the log records go (default `console`): an object with `debug`, `info`, `warn`
+   * and `error` methods, such as `console` or a pino logger. Each is called as
+   * `logger[level](line, fields)` on the JavaScript thread once the call has settled; one
+   * that throws is ignored.
+   */
+  logger?: Logger
+}
+
+/** A logger for `ClientOptions.logger`. */
+export interface Logger {
+  debug(line: string, fields: LogFields): void
+  info(line: string, fields: LogFields): void
+  warn(line: string, fields: LogFields): void
+  error(line: string, fields: LogFields): void
+}
+
+/** The fields of a log record; none can hold a secret. */
+export interface LogFields {
+  event: 'request' | 'response' | 'retry' | 'call'
+  call: 'rotate_access_key' | 'batch_upload_tenant_tokens' | 'create_dcr_template'
+  method: string
+  path: string
+  status: number | null
+  code: ErrorCode | null
+  descopeCode: string | null
+  attempt: number
+  retryInMs: number | null
+  elapsedMs: number
+  requestId: string | null
+  externalRequestId: string
+  keyId: string | null
 }
 
 /** One tenant's OAuth token for an outbound app. Set `refreshToken`, `accessToken` or both. */

@@ -122,13 +122,31 @@ function withCallerStack(err) {
 class Client {
   /** The addon's client; private, so the management key cannot be reached from here. */
   #native
+  /** Where log records go: the `logger` option, else `console`. */
+  #logger
 
   /** @param {import('./index').ClientOptions} [options] */
   constructor(options) {
+    const { logger, native: nativeOptions } = splitLogger(options)
     try {
-      this.#native = new native.Client(options)
+      this.#native = new native.Client(nativeOptions)
     } catch (err) {
       throw withCallerStack(err)
+    }
+    this.#logger = logger ?? console
+  }
+
+  /**
+   * Hands the records of finished calls to the logger, on this thread. A logger that
+   * throws is ignored: it never changes a call's outcome.
+   */
+  #flushLogs() {
+    for (const { level, line, fields } of this.#native.drainLogs()) {
+      try {
+        this.#logger[level](line, fields)
+      } catch {
+        // A broken logger must not turn a result into an error.
+      }
     }
   }
 
@@ -152,6 +170,8 @@ class Client {
       return new RotatedAccessKey(CONSTRUCT, await this.#native.rotateAccessKey(id))
     } catch (err) {
       throw withCallerStack(err)
+    } finally {
+      this.#flushLogs()
     }
   }
 
@@ -172,6 +192,8 @@ class Client {
       }
     } catch (err) {
       throw withCallerStack(err)
+    } finally {
+      this.#flushLogs()
     }
   }
 
@@ -207,6 +229,8 @@ class Client {
       return progress
     } catch (err) {
       throw withCallerStack(err)
+    } finally {
+      this.#flushLogs()
     }
   }
 
@@ -220,6 +244,8 @@ class Client {
       return await this.#native.createDcrTemplate(template)
     } catch (err) {
       throw withCallerStack(err)
+    } finally {
+      this.#flushLogs()
     }
   }
 
@@ -295,6 +321,25 @@ function uploadOptions(options) {
     throw new TypeError(`options.onProgress must be a function, not ${typeof onProgress}`)
   }
   return { chunkSize, onProgress }
+}
+
+/**
+ * Takes the `logger` option out of the client options (the addon knows only its own): an
+ * object with `debug`, `info`, `warn` and `error` methods, like `console` or pino.
+ */
+function splitLogger(options) {
+  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'logger')) {
+    return { logger: undefined, native: options }
+  }
+  const { logger, ...rest } = options
+  if (logger !== undefined && logger !== null) {
+    for (const level of ['debug', 'info', 'warn', 'error']) {
+      if (typeof logger[level] !== 'function') {
+        throw new TypeError(`options.logger must have debug, info, warn and error methods (no ${level})`)
+      }
+    }
+  }
+  return { logger: logger ?? undefined, native: rest }
 }
 
 /** The tokens of `uploadTenantTokens` as an array: an array, iterable or async iterable. */

@@ -98,10 +98,10 @@ bash -c "$build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "$build
 cmp -s .tmp/index.d.ts.committed "$PKG/index.d.ts" || die "$build changed index.d.ts"
 smoke "$work/folder"
 
-step "npm pack: the tarball carries JavaScript, types and README only (no addon, no Rust, no install script)"
+step "npm pack: the tarball carries JavaScript (the client, the testing helpers, the bin shim), types and README only (no addon, no Rust, no install script)"
 tarball="$(cd "$PKG" && npm pack --silent --pack-destination "$work/tarball" | tail -n 1)"
 contents="$(tar -tzf "$work/tarball/$tarball" | sort)"
-expected="$(printf 'package/%s\n' README.md index.d.ts index.js index.mjs package.json scripts/platform.js types-header.d.ts | sort)"
+expected="$(printf 'package/%s\n' README.md index.d.ts index.js index.mjs package.json scripts/binaries.js scripts/descope-mgmt.js scripts/platform.js testing.d.ts testing.js testing.mjs types-header.d.ts | sort)"
 [ "$contents" = "$expected" ] || { diff <(echo "$expected") <(echo "$contents") || true; die "the tarball's files are not the expected ones"; }
 tar -xzOf "$work/tarball/$tarball" package/package.json |
   node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")).scripts || {}

@@ -15,8 +15,11 @@ use descope_mgmt::bindings::{
     ClientOption, ClientOptions, OptionKind, TokenBatch, TokenBatchWriter, TokenChunks,
     TokenChunksWriter,
 };
+use descope_mgmt::logs::LogQueue;
 use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
+use std::sync::Arc;
+
 use napi::{sys, ValueType};
 use serde::de::DeserializeOwned;
 
@@ -27,12 +30,14 @@ use crate::js_reader::{read_argument, Reader};
 /// core's [`ClientOptions`], which names, checks and converts them (milliseconds here). A
 /// non-object, an unknown option or a value of the wrong JavaScript type is a `TypeError`;
 /// a bad value is a `CONFIG` error from the core.
-pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<Client> {
+pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<(Client, Arc<LogQueue>)> {
     let mut o = ClientOptions::new(Binding::Node);
+    let logs = o.log_queue();
     if let Some(value) = options {
         client_options(value, &mut o)?;
     }
-    o.build().map_err(|e| descope_error(&e))
+    let client = o.build().map_err(|e| descope_error(&e))?;
+    Ok((client, logs))
 }
 
 /// Reads the options object's own enumerable properties (inherited ones, such as a
@@ -320,10 +325,12 @@ mod tests {
 
     #[test]
     fn the_dts_client_options_are_the_cores() {
-        let names: Vec<String> = option_names(Binding::Node)
+        // The core's options, then `logger`, which `index.js` keeps for itself.
+        let mut names: Vec<String> = option_names(Binding::Node)
             .iter()
             .map(|n| n.to_string())
             .collect();
+        names.push("logger".to_owned());
         assert_eq!(dts_fields(dts_interface("ClientOptions")), names);
     }
 

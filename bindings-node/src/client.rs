@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use descope_mgmt::bindings::{upload_token_batch, TokenChunks};
+use descope_mgmt::logs::LogQueue;
 use napi::bindgen_prelude::{External, Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -16,6 +17,7 @@ use crate::rotated_access_key::RotatedExternal;
 #[napi]
 pub struct Client {
     inner: descope_mgmt::Client,
+    logs: Arc<LogQueue>,
 }
 
 #[napi]
@@ -28,9 +30,15 @@ impl Client {
         ts_args_type = "options?: ClientOptions | undefined | null"
     )]
     pub fn new(options: Option<Unknown<'_>>) -> Result<Self> {
-        Ok(Client {
-            inner: arguments::client(options)?,
-        })
+        let (inner, logs) = arguments::client(options)?;
+        Ok(Client { inner, logs })
+    }
+
+    /// The log records of finished calls, oldest first (for `index.js`, which hands them to
+    /// the logger on the JavaScript thread); empty when logging is off.
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn drain_logs(&self) -> Vec<serde_json::Value> {
+        self.logs.drain().iter().map(crate::logs::to_js).collect()
     }
 
     /// The project id in use.

@@ -18,6 +18,7 @@ mod arguments;
 mod client;
 mod errors;
 mod js_reader;
+mod logs;
 mod promise;
 mod rotated_access_key;
 

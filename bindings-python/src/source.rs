@@ -113,9 +113,15 @@ impl<'a, 'py> Iterator for Items<'a, 'py> {
         // first, so the item is a borrowed reference the sequence keeps alive.
         let item = unsafe {
             let (len, item) = if ffi::PyList_Check(ptr) != 0 {
-                (ffi::PyList_Size(ptr), ffi::PyList_GetItem as unsafe extern "C" fn(_, _) -> _)
+                (
+                    ffi::PyList_Size(ptr),
+                    ffi::PyList_GetItem as unsafe extern "C" fn(_, _) -> _,
+                )
             } else {
-                (ffi::PyTuple_Size(ptr), ffi::PyTuple_GetItem as unsafe extern "C" fn(_, _) -> _)
+                (
+                    ffi::PyTuple_Size(ptr),
+                    ffi::PyTuple_GetItem as unsafe extern "C" fn(_, _) -> _,
+                )
             };
             let i = ffi::Py_ssize_t::try_from(self.next).ok()?;
             if i >= len {

@@ -258,7 +258,19 @@ impl ClientOptions {
             ClientOption::Proxy => b.proxy(Secret::new(value)),
             ClientOption::NoProxy => b.no_proxy(value),
             ClientOption::CaBundle => b.ca_bundle(value),
-            ClientOption::LogLevel => b.log_level(value),
+            ClientOption::LogLevel => {
+                let known = value.trim().is_empty()
+                    || value.trim().eq_ignore_ascii_case("off")
+                    || crate::logs::LogLevel::parse(&value).is_some();
+                if !known {
+                    self.builder = b;
+                    return Err(Error::config(format!(
+                        "{} must be one of off, error, warn, info, debug",
+                        option.name(self.binding)
+                    )));
+                }
+                b.log_level(value)
+            }
             _ => {
                 self.builder = b;
                 return Err(self.wrong_kind(option));
