@@ -133,6 +133,28 @@ typedef enum descope_mgmt_status {
 } descope_mgmt_status;
 
 /**
+ * The level of a log record (`DESCOPE_MGMT_LOG_LEVEL_ERROR` is the least verbose).
+ */
+typedef enum descope_mgmt_log_level {
+    /**
+     * A failed call.
+     */
+    DESCOPE_MGMT_LOG_LEVEL_ERROR = 1,
+    /**
+     * A retry, or a `Retry-After` wait.
+     */
+    DESCOPE_MGMT_LOG_LEVEL_WARN = 2,
+    /**
+     * One record per call.
+     */
+    DESCOPE_MGMT_LOG_LEVEL_INFO = 3,
+    /**
+     * Every attempt's request and answer (header names and body sizes, never values).
+     */
+    DESCOPE_MGMT_LOG_LEVEL_DEBUG = 4,
+} descope_mgmt_log_level;
+
+/**
  * A Descope Management API client. Opaque; create it with `descope_mgmt_client_new` or
  * `descope_mgmt_client_from_env`, free it with `descope_mgmt_client_free`.
  *
@@ -165,6 +187,14 @@ typedef struct descope_mgmt_error descope_mgmt_error;
  * key is freed.
  */
 typedef struct descope_mgmt_rotated_key descope_mgmt_rotated_key;
+
+/**
+ * Receives one log record: its level, its line (NUL-terminated, valid only during the
+ * call) and the `log_user_data` of the options. Called on the thread that made the call.
+ */
+typedef void (*descope_mgmt_log_fn)(enum descope_mgmt_log_level level,
+                                    const char *line,
+                                    void *user_data);
 
 /**
  * Settings for `descope_mgmt_client_new`.
@@ -238,6 +268,20 @@ typedef struct descope_mgmt_options {
      * `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
      */
     const char *ca_bundle;
+    /**
+     * The safe logs' level: `"error"`, `"warn"`, `"info"` or `"debug"` (`"off"` turns off
+     * `DESCOPE_MGMT_LOG`, the default when NULL). Added in the fourth options version.
+     */
+    const char *log_level;
+    /**
+     * Receives each log record on the thread that made the call, before the call returns;
+     * NULL writes them to stderr. No record holds a secret.
+     */
+    descope_mgmt_log_fn log_fn;
+    /**
+     * Passed to `log_fn` as it is.
+     */
+    void *log_user_data;
 } descope_mgmt_options;
 
 /**

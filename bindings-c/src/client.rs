@@ -2,7 +2,7 @@
 
 use dm::bindings::{Binding, ClientOption, ClientOptions};
 use dm::BlockingClient;
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::mem::size_of;
 use std::ptr;
 
@@ -10,6 +10,7 @@ use crate::args::opt_str_arg;
 use crate::boundary::{call, call_out};
 use crate::convert::{assert_send_sync, handle};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
+use crate::logs::{descope_mgmt_log_fn, LogTarget};
 use crate::panic::free_box;
 use crate::status::descope_mgmt_status;
 
@@ -24,6 +25,7 @@ pub const DESCOPE_MGMT_UNSET: i32 = -1;
 /// share one connection pool); free it only after every call using it has returned.
 pub struct descope_mgmt_client {
     inner: BlockingClient,
+    logs: LogTarget,
 }
 
 // The client is used from many threads at once.
@@ -83,6 +85,14 @@ pub struct descope_mgmt_options {
     /// A PEM file of CA certificates trusted besides the system's, or NULL for
     /// `DESCOPE_MGMT_CA_BUNDLE`, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
     pub ca_bundle: *const c_char,
+    /// The safe logs' level: `"error"`, `"warn"`, `"info"` or `"debug"` (`"off"` turns off
+    /// `DESCOPE_MGMT_LOG`, the default when NULL). Added in the fourth options version.
+    pub log_level: *const c_char,
+    /// Receives each log record on the thread that made the call, before the call returns;
+    /// NULL writes them to stderr. No record holds a secret.
+    pub log_fn: descope_mgmt_log_fn,
+    /// Passed to `log_fn` as it is.
+    pub log_user_data: *mut c_void,
 }
 
 /// The size of the first version of `descope_mgmt_options`: every field up to
@@ -97,6 +107,10 @@ const OPTIONS_V2_SIZE: usize =
 /// The size a caller's struct needs for `proxy`, `no_proxy` and `ca_bundle` to be read.
 const OPTIONS_V3_SIZE: usize =
     std::mem::offset_of!(descope_mgmt_options, ca_bundle) + size_of::<*const c_char>();
+
+/// The size a caller's struct needs for `log_level`, `log_fn` and `log_user_data`.
+const OPTIONS_V4_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_options, log_user_data) + size_of::<*mut c_void>();
 
 /// Fills `options` with the defaults: `struct_size = sizeof(descope_mgmt_options)`, every
 /// string NULL, every number `DESCOPE_MGMT_UNSET`.
@@ -121,6 +135,9 @@ pub extern "C" fn descope_mgmt_options_init(
             proxy: ptr::null(),
             no_proxy: ptr::null(),
             ca_bundle: ptr::null(),
+            log_level: ptr::null(),
+            log_fn: None,
+            log_user_data: ptr::null_mut(),
         };
         // SAFETY: not NULL; the caller passes a writable `descope_mgmt_options`.
         unsafe { options.write(defaults) };
@@ -141,11 +158,12 @@ struct OptionsV1 {
 
 /// The core's client options from `options` (NULL: none set). Strings that are NULL and
 /// numbers that are negative (`DESCOPE_MGMT_UNSET`) are not set; the core checks the rest.
-fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions> {
+fn options_from(options: *const descope_mgmt_options) -> FfiResult<(ClientOptions, LogTarget)> {
     use ClientOption::*;
     let mut out = ClientOptions::new(Binding::C);
+    let queue = out.log_queue();
     if options.is_null() {
-        return Ok(out);
+        return Ok((out, LogTarget::new(queue, None, ptr::null_mut())));
     }
     // SAFETY: not NULL; `struct_size` is the first field of every version of the struct.
     // Only a raw read: the caller's struct may be smaller than this version's.
@@ -182,6 +200,11 @@ fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions
     } else {
         (ptr::null(), ptr::null(), ptr::null())
     };
+    let (log_level, log_fn, log_user_data) = if size >= OPTIONS_V4_SIZE {
+        (field!(log_level), field!(log_fn), field!(log_user_data))
+    } else {
+        (ptr::null(), None, ptr::null_mut())
+    };
     for (option, p) in [
         (ProjectId, o.project_id),
         (ManagementKey, o.management_key),
@@ -189,6 +212,7 @@ fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions
         (Proxy, proxy),
         (NoProxy, no_proxy),
         (CaBundle, ca_bundle),
+        (LogLevel, log_level),
     ] {
         if let Some(v) = opt_str_arg(p, &format!("options.{}", option.name(Binding::C)))? {
             out.set_text(option, v.to_owned())?;
@@ -206,7 +230,7 @@ fn options_from(options: *const descope_mgmt_options) -> FfiResult<ClientOptions
             out.set_number(option, n as f64)?;
         }
     }
-    Ok(out)
+    Ok((out, LogTarget::new(queue, log_fn, log_user_data)))
 }
 
 /// Creates a client. `options` may be NULL (every setting from the environment and the
@@ -220,9 +244,10 @@ pub extern "C" fn descope_mgmt_client_new(
     err: *mut *mut descope_mgmt_error,
 ) -> descope_mgmt_status {
     call_out(out, "out", err, || {
-        let client = options_from(options)?.build()?;
+        let (options, logs) = options_from(options)?;
         Ok(descope_mgmt_client {
-            inner: BlockingClient::new(client),
+            inner: BlockingClient::new(options.build()?),
+            logs,
         })
     })
 }
@@ -243,9 +268,29 @@ pub extern "C" fn descope_mgmt_client_free(client: *mut descope_mgmt_client) {
     free_box(client);
 }
 
-/// Borrows the client argument of a call.
-pub(crate) fn client_arg<'a>(client: *const descope_mgmt_client) -> FfiResult<&'a BlockingClient> {
+/// Borrows the client argument of a call. When the borrow ends (the call is about to
+/// return), the call's log records are handed to the client's log callback, on this thread.
+pub(crate) fn client_arg<'a>(client: *const descope_mgmt_client) -> FfiResult<ClientCall<'a>> {
     handle(client)
-        .map(descope_mgmt_client::blocking)
+        .map(|client| ClientCall { client })
         .ok_or_else(|| Failure::null("client"))
+}
+
+/// A client borrowed by one call; see [`client_arg`].
+pub(crate) struct ClientCall<'a> {
+    client: &'a descope_mgmt_client,
+}
+
+impl std::ops::Deref for ClientCall<'_> {
+    type Target = BlockingClient;
+
+    fn deref(&self) -> &BlockingClient {
+        self.client.blocking()
+    }
+}
+
+impl Drop for ClientCall<'_> {
+    fn drop(&mut self) {
+        self.client.logs.flush();
+    }
 }

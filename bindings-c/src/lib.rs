@@ -37,6 +37,8 @@ mod error;
 
 mod strings;
 
+mod logs;
+
 mod client;
 
 mod access_keys;
@@ -53,7 +55,8 @@ mod dcr_templates;
 //   error                                       -> status, panic, convert
 //   args                                        -> error
 //   boundary (call, call_out, json_out)         -> error, status, convert
-//   client                                      -> boundary, args, and the layers below
+//   logs                                        -> convert
+//   client                                      -> logs, boundary, args, and the layers below
 //   access_keys, tenant_tokens, dcr_templates   -> client, boundary, args, and the layers below
 mod panic;
 
@@ -67,6 +70,7 @@ pub use access_keys::*;
 pub use client::*;
 pub use dcr_templates::*;
 pub use error::*;
+pub use logs::{descope_mgmt_log_fn, descope_mgmt_log_level};
 pub use status::*;
 pub use strings::*;
 pub use tenant_tokens::*;

@@ -1168,6 +1168,67 @@ static void test_request_ids(void) {
     end();
 }
 
+/* ---- safe logs ------------------------------------------------------------------------ */
+
+struct log_capture {
+    char text[16384];
+    size_t len;
+    int calls;
+    int other_thread;
+    pthread_t caller;
+};
+
+static void capture_log(descope_mgmt_log_level level, const char *line, void *user_data) {
+    struct log_capture *c = user_data;
+    static const char *names[] = {"?", "error", "warn", "info", "debug"};
+    c->calls++;
+    if (!pthread_equal(pthread_self(), c->caller)) c->other_thread++;
+    int n = snprintf(c->text + c->len, sizeof c->text - c->len, "%s %s\n", names[level], line);
+    if (n > 0 && c->len + (size_t)n < sizeof c->text) c->len += (size_t)n;
+}
+
+static void test_logs(void) {
+    begin("logs: log_level and log_fn get every record on the calling thread, none holds a secret");
+    emu_reset();
+    struct log_capture cap = {.len = 0, .calls = 0, .other_thread = 0, .caller = pthread_self()};
+    descope_mgmt_options o;
+    descope_mgmt_options_init(&o);
+    o.project_id = g_project;
+    o.management_key = g_key;
+    o.base_url = g_url;
+    o.log_level = "debug";
+    o.log_fn = capture_log;
+    o.log_user_data = &cap;
+    descope_mgmt_client *c = NULL;
+    descope_mgmt_error *err = NULL;
+    descope_mgmt_status st = descope_mgmt_client_new(&o, &c, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    descope_mgmt_rotated_key *key = NULL;
+    st = descope_mgmt_rotate_access_key(c, "K2active", &key, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    CHECK(cap.calls > 0, "no record before the call returned");
+    st = descope_mgmt_rotate_access_key(c, "K2missing", &(descope_mgmt_rotated_key *){NULL}, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_NOT_FOUND, "status %d", st);
+    descope_mgmt_error_free(err);
+    CHECK(cap.other_thread == 0, "%d records on another thread", cap.other_thread);
+    CHECK(strstr(cap.text, "info descope_mgmt event=call call=rotate_access_key") != NULL, "no info call record:\n%s", cap.text);
+    CHECK(strstr(cap.text, "debug descope_mgmt event=request") != NULL, "no debug request record");
+    CHECK(strstr(cap.text, "error descope_mgmt event=call call=rotate_access_key method=POST path=/v1/mgmt/accesskey/rotate status=404 code=NOT_FOUND") != NULL,
+          "no error record:\n%s", cap.text);
+    CHECK(strstr(cap.text, "key_id=K2active") != NULL, "no key id");
+    CHECK(!strstr(cap.text, g_key), "the management key is in the logs");
+    const char *cleartext = key ? descope_mgmt_rotated_key_cleartext(key) : NULL;
+    CHECK(cleartext && !strstr(cap.text, cleartext), "the cleartext is in the logs");
+    descope_mgmt_rotated_key_free(key);
+    descope_mgmt_client_free(c);
+    /* A bad level is CONFIG, named as C spells it. */
+    o.log_level = "verbose";
+    st = descope_mgmt_client_new(&o, &c, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "log_level must be one of");
+    descope_mgmt_error_free(err);
+    end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *info = getenv("DESCOPE_EMULATOR_INFO");
@@ -1202,6 +1263,7 @@ int main(void) {
     free(files);
     test_threads();
     test_request_ids();
+    test_logs();
 
     json_free(g_info);
     printf("%d passed, %d failed\n", g_passed, g_failed);
