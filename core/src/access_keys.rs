@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
-use crate::request_ids::CallIds;
 use crate::response::decode;
 use crate::retry::Call;
 use crate::secret::Secret;
@@ -186,7 +185,7 @@ impl Client {
     pub async fn rotate_access_key(&self, id: &str) -> Result<RotatedAccessKey> {
         validate_access_key_id(id)?;
         let body = json_body(&RotateBody { id }, 64)?;
-        let ids = CallIds::new(Call::RotateAccessKey);
+        let ids = self.call_ids(Call::RotateAccessKey);
         let answer = self
             .post(Request {
                 ids: &ids,

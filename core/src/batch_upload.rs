@@ -6,7 +6,6 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::client::{Client, Request};
 use crate::error::{BatchFailure, Error, ErrorCode, Result};
-use crate::request_ids::CallIds;
 use crate::response::decode_seed;
 use crate::retry::Call;
 use crate::tenant_tokens::{TenantToken, BATCH_UPLOAD_PATH};
@@ -104,7 +103,7 @@ impl Client {
     /// Uploads a checked batch body (see [`TokenBatch`]): the whole of
     /// [`Client::batch_upload_tenant_tokens`] after its checks.
     pub(crate) async fn upload_token_batch(&self, batch: &TokenBatch) -> Result<()> {
-        let ids = CallIds::new(Call::BatchUploadTenantTokens);
+        let ids = self.call_ids(Call::BatchUploadTenantTokens);
         let answer = self
             .post(Request {
                 ids: &ids,

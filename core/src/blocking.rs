@@ -22,6 +22,12 @@ impl BlockingClient {
         BlockingClient { client }
     }
 
+    /// A view with `options` over this client's settings, sharing its connection pool
+    /// (see [`Client::with_options`]).
+    pub fn with_options(&self, options: crate::CallOptions) -> Result<BlockingClient> {
+        Ok(BlockingClient::new(self.client.with_options(options)?))
+    }
+
     /// The underlying async client.
     pub fn client(&self) -> &Client {
         &self.client

@@ -13,12 +13,13 @@ use reqwest::header::{
 use rustls::pki_types::CertificateDer;
 use tokio::sync::{OnceCell, Semaphore};
 
+use crate::call_options::CallOptions;
 use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
 use crate::error::{Error, ErrorCode, Result};
 use crate::logs::{loggable, LogEvent, LogLevel, LogRecord};
 use crate::request_ids::{CallIds, EXTERNAL_RID};
 use crate::response::{error_from_status, parse_retry_after, Scrubber};
-use crate::retry::{decide, Observed, Safety};
+use crate::retry::{decide, Call, Observed, Safety};
 use crate::runtime;
 use crate::send_state::mark_sent;
 use crate::token_batch::TokenBatch;
@@ -36,6 +37,16 @@ static X_LICENSE: HeaderName = HeaderName::from_static("x-descope-license");
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// What a view made by [`Client::with_options`] overrides.
+    call: Option<Arc<CallOptions>>,
+}
+
+/// The settings one call uses: the client's, with a view's overrides.
+struct Settings<'a> {
+    timeout: Duration,
+    max_retries: u32,
+    max_retry_wait: Duration,
+    external_request_id: Option<&'a str>,
 }
 
 struct Inner {
@@ -128,7 +139,41 @@ impl Client {
                 headers,
                 transport: AtomicPtr::new(ptr::null_mut()),
             }),
+            call: None,
         })
+    }
+
+    /// This client with `call` overriding its settings, sharing its pool.
+    pub(crate) fn view(&self, call: Arc<CallOptions>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            call: Some(call),
+        }
+    }
+
+    /// The overrides of a view.
+    pub(crate) fn call_options(&self) -> Option<&CallOptions> {
+        self.call.as_deref()
+    }
+
+    /// The settings a call uses.
+    fn settings(&self) -> Settings<'_> {
+        let c = &self.inner.config;
+        let o = self.call.as_deref();
+        Settings {
+            timeout: o.and_then(|o| o.timeout).unwrap_or(c.timeout),
+            max_retries: o.and_then(|o| o.max_retries).unwrap_or(c.max_retries),
+            max_retry_wait: o.and_then(|o| o.max_retry_wait).unwrap_or(c.max_retry_wait),
+            external_request_id: o.and_then(|o| o.external_request_id.as_deref()),
+        }
+    }
+
+    /// Fresh ids for one call of `call` (with a view's correlation id, if it sets one).
+    pub(crate) fn call_ids(&self, call: Call) -> CallIds {
+        match self.settings().external_request_id {
+            Some(id) => CallIds::with_external(call, id.to_owned()),
+            None => CallIds::new(call),
+        }
     }
 
     /// The project id this client calls for.
@@ -148,12 +193,12 @@ impl Client {
 
     /// The total timeout of one attempt.
     pub fn timeout(&self) -> Duration {
-        self.inner.config.timeout
+        self.settings().timeout
     }
 
     /// How many times a request that certainly was not applied is retried.
     pub fn max_retries(&self) -> u32 {
-        self.inner.config.max_retries
+        self.settings().max_retries
     }
 
     /// The transport of the current fork generation, built on first use and rebuilt in a
@@ -285,6 +330,7 @@ impl Client {
 
     async fn post_attempts(&self, request: &Request<'_>, attempts: &mut u32) -> Result<Answer> {
         let config = &self.inner.config;
+        let settings = self.settings();
         let logs = &config.logs;
         let started = Instant::now();
         let transport = self.transport()?;
@@ -314,7 +360,7 @@ impl Client {
                 logs.emit(r);
             }
             let outcome = self
-                .send_once(transport, &url, request, license.as_ref())
+                .send_once(transport, &url, request, license.as_ref(), settings.timeout)
                 .await;
             if let (true, Outcome::Answer { status, body, .. }) =
                 (logs.enabled(LogLevel::Debug), &outcome)
@@ -344,15 +390,20 @@ impl Client {
                     timed_out: *timed_out,
                 },
                 Outcome::Failed(_) => {
-                    return outcome.finish(config, request, &self.scrubber(request))
+                    return outcome.finish(
+                        config,
+                        settings.timeout,
+                        request,
+                        &self.scrubber(request),
+                    )
                 }
             };
             match decide(
                 observed,
                 request.safety,
                 attempt,
-                config.max_retries,
-                config.max_retry_wait,
+                settings.max_retries,
+                settings.max_retry_wait,
             ) {
                 Some(delay) => {
                     if logs.enabled(LogLevel::Warn) {
@@ -381,7 +432,14 @@ impl Client {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                None => return outcome.finish(config, request, &self.scrubber(request)),
+                None => {
+                    return outcome.finish(
+                        config,
+                        settings.timeout,
+                        request,
+                        &self.scrubber(request),
+                    )
+                }
             }
         }
     }
@@ -402,6 +460,7 @@ impl Client {
         url: &str,
         request: &Request<'_>,
         license: Option<&HeaderValue>,
+        timeout: Duration,
     ) -> Outcome {
         let mut headers = self.inner.headers.clone();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -421,6 +480,7 @@ impl Client {
         let sent = transport
             .http
             .post(url)
+            .timeout(timeout)
             .headers(headers)
             .body(request.body.clone())
             .send()
@@ -509,6 +569,7 @@ impl Outcome {
     fn finish(
         self,
         config: &Config,
+        timeout: Duration,
         request: &Request<'_>,
         scrubber: &Scrubber<'_>,
     ) -> Result<Answer> {
@@ -543,7 +604,7 @@ impl Outcome {
             .with_source(source)),
             Outcome::MaybeSent { timed_out, source } => {
                 let what = if timed_out {
-                    format!("no answer within the {:?} timeout", config.timeout)
+                    format!("no answer within the {timeout:?} timeout")
                 } else {
                     format!("the connection failed after the request was sent ({})", root_cause(&source))
                 };
@@ -673,8 +734,9 @@ impl fmt::Debug for Client {
             .field("management_key", &"[REDACTED]")
             .field("base_url", &self.inner.config.base_url)
             .field("sdk_name", &self.inner.config.sdk_name)
-            .field("timeout", &self.inner.config.timeout)
-            .field("max_retries", &self.inner.config.max_retries)
+            .field("timeout", &self.timeout())
+            .field("max_retries", &self.max_retries())
+            .field("call_options", &self.call)
             .finish()
     }
 }

@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
-use crate::request_ids::CallIds;
 use crate::response::decode;
 use crate::retry::Call;
 
@@ -275,7 +274,7 @@ impl Client {
     pub async fn create_dcr_template(&self, template: &NewDcrTemplate) -> Result<DcrTemplate> {
         template.validate()?;
         let body = json_body(template, 1024)?;
-        let ids = CallIds::new(Call::CreateDcrTemplate);
+        let ids = self.call_ids(Call::CreateDcrTemplate);
         let answer = self
             .post(Request {
                 ids: &ids,

@@ -30,6 +30,7 @@ mod batch_upload;
 #[doc(hidden)]
 pub mod bindings;
 pub mod blocking;
+mod call_options;
 mod chunked_upload;
 mod client;
 pub mod config;
@@ -53,6 +54,7 @@ pub use access_keys::{
     validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH,
 };
 pub use blocking::BlockingClient;
+pub use call_options::CallOptions;
 pub use chunked_upload::{UploadError, UploadOptions, UploadProgress, DEFAULT_CHUNK_SIZE};
 pub use client::Client;
 pub use config::ClientBuilder;

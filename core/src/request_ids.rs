@@ -41,6 +41,15 @@ impl CallIds {
         }
     }
 
+    /// Ids for one call of `call` that sends the caller's correlation id `external`.
+    pub(crate) fn with_external(call: Call, external: String) -> Self {
+        CallIds {
+            call,
+            external,
+            state: Mutex::new(State::default()),
+        }
+    }
+
     /// The correlation id to send.
     pub(crate) fn external(&self) -> &str {
         &self.external
