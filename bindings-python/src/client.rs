@@ -5,7 +5,9 @@
 
 use std::sync::RwLock;
 
-use descope_mgmt::bindings::{upload_token_batch, Binding, Call, ClientOption, ClientOptions};
+use descope_mgmt::bindings::{
+    upload_token_batch, Binding, Call, ClientOption, ClientOptions, ViewOptions,
+};
 use descope_mgmt::{Client, ErrorCode};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -67,6 +69,38 @@ impl Shared {
                 ErrorCode::Config,
                 "this client was closed; create a new one",
             )
+        })
+    }
+
+    /// A view of this client (see `with_options`), its settings checked by the core.
+    fn view(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        max_retries: Option<i64>,
+        max_retry_wait: Option<f64>,
+        external_request_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Shared> {
+        use ClientOption::*;
+        let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
+        let mut o = ViewOptions::new(Binding::Python);
+        let numbers = [
+            (Timeout, timeout),
+            (MaxRetries, max_retries.map(|n| n as f64)),
+            (MaxRetryWait, max_retry_wait),
+        ];
+        for (option, value) in numbers {
+            if let Some(n) = value {
+                o.set_number(option, n).map_err(core)?;
+            }
+        }
+        let name = ViewOptions::external_request_id_name(Binding::Python);
+        if let Some(id) = config_str(external_request_id, name)? {
+            o.set_external_request_id(id);
+        }
+        let view = o.apply(&self.get(py)?).map_err(core)?;
+        Ok(Shared {
+            client: RwLock::new(Some(view)),
         })
     }
 
@@ -170,6 +204,22 @@ macro_rules! client_class {
             }
 
             $($methods)*
+
+            /// A view of this client whose calls use these settings over the client's
+            /// (seconds, like the constructor's), sharing its connection pool; cheap to make
+            /// for one call. `external_request_id` is sent as `x-external-rid` on every call
+            /// through the view instead of a fresh random id.
+            #[pyo3(signature = (*, timeout=None, max_retries=None, max_retry_wait=None, external_request_id=None))]
+            fn with_options(
+                &self,
+                py: Python<'_>,
+                timeout: Option<f64>,
+                max_retries: Option<i64>,
+                max_retry_wait: Option<f64>,
+                external_request_id: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Self> {
+                self.0.view(py, timeout, max_retries, max_retry_wait, external_request_id).map(Self)
+            }
 
             /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
             fn close(&self) {

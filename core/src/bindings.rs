@@ -7,7 +7,9 @@ pub use crate::chunked_upload::{check_chunk_size, TokenChunks, TokenChunksWriter
 pub use crate::input::{
     decode_from, decode_input, decode_input_json, is_showable_field_name, Read, Source,
 };
-pub use crate::options::{option_names, Binding, ClientOption, ClientOptions, OptionKind};
+pub use crate::options::{
+    option_names, Binding, ClientOption, ClientOptions, OptionKind, ViewOptions,
+};
 pub use crate::retry::Call;
 pub use crate::send_state::SendState;
 pub use crate::tenant_tokens::check_batch_len;

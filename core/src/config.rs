@@ -188,6 +188,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The per-call settings set on this builder, as a view's options.
+    pub(crate) fn call_options(&self) -> crate::CallOptions {
+        crate::CallOptions {
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            max_retry_wait: self.max_retry_wait,
+            external_request_id: None,
+        }
+    }
+
     /// Ignores the environment variables (`DESCOPE_*`, the proxy and CA variables).
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;

@@ -363,6 +363,64 @@ impl ClientOptions {
     }
 }
 
+/// The options of a binding's `with_options` (`Client.with_options(...)`,
+/// `client.withOptions({...})`, `descope_mgmt_client_with_options`): the per-call settings,
+/// named and checked as the client's own, plus the correlation id.
+#[derive(Debug)]
+pub struct ViewOptions {
+    options: ClientOptions,
+    external_request_id: Option<String>,
+}
+
+impl ViewOptions {
+    /// The options a view may override.
+    pub const OPTIONS: [ClientOption; 3] = [
+        ClientOption::Timeout,
+        ClientOption::MaxRetries,
+        ClientOption::MaxRetryWait,
+    ];
+
+    /// No option set yet, for `binding`.
+    pub fn new(binding: Binding) -> Self {
+        ViewOptions {
+            options: ClientOptions::new(binding),
+            external_request_id: None,
+        }
+    }
+
+    /// The name of the correlation id option in `binding`'s language.
+    pub fn external_request_id_name(binding: Binding) -> &'static str {
+        match binding {
+            Binding::Node => "externalRequestId",
+            Binding::Python | Binding::C => "external_request_id",
+        }
+    }
+
+    /// Sets one of [`ViewOptions::OPTIONS`] (in the binding's unit), checked as
+    /// [`ClientOptions::set_number`] checks it.
+    pub fn set_number(&mut self, option: ClientOption, value: f64) -> Result<()> {
+        if !Self::OPTIONS.contains(&option) {
+            return Err(Error::config(format!(
+                "{} cannot be set per call",
+                option.name(self.options.binding)
+            )));
+        }
+        self.options.set_number(option, value)
+    }
+
+    /// Sets the correlation id sent as `x-external-rid` (checked when applied).
+    pub fn set_external_request_id(&mut self, id: String) {
+        self.external_request_id = Some(id);
+    }
+
+    /// A view of `client` with these options (see [`Client::with_options`]).
+    pub fn apply(self, client: &Client) -> Result<Client> {
+        let mut call = self.options.builder.call_options();
+        call.external_request_id = self.external_request_id;
+        client.with_options(call)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

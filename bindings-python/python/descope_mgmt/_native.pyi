@@ -255,6 +255,16 @@ class _ClientBase:
         ca_bundle: str | os.PathLike[str] | None = None,
         log_level: Literal["off", "error", "warn", "info", "debug"] | None = None,
     ) -> Self: ...
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        max_retry_wait: float | None = None,
+        external_request_id: str | None = None,
+    ) -> Self:
+        """A view whose calls use these settings over the client's, sharing its pool;
+        ``external_request_id`` is sent as ``x-external-rid`` instead of a random id."""
     def close(self) -> None: ...
     @property
     def project_id(self) -> str: ...
