@@ -260,6 +260,27 @@ export interface Client {
     tokens: Iterable<TenantToken> | AsyncIterable<TenantToken>,
     options?: UploadOptions | null,
   ): Promise<UploadProgress>
+  /**
+   * A view of this client whose calls use these settings over the client's, sharing its
+   * connection pool and logger; cheap to make for one call.
+   */
+  withOptions(options?: CallOptions | null): Client
+}
+
+/** The settings `withOptions` overrides; unset ones keep the client's. */
+export interface CallOptions {
+  /** Total time of one attempt, in milliseconds. */
+  timeoutMs?: number
+  /** Automatic retries of a request that certainly was not applied (0 to 10). */
+  maxRetries?: number
+  /** The longest `Retry-After` waited on automatically, in milliseconds (0 never waits). */
+  maxRetryWaitMs?: number
+  /**
+   * Sent as `x-external-rid` on every call through the view (and each retry) instead of a
+   * fresh random id: 1 to 128 printable ASCII characters without spaces. Descope records
+   * it in the project's audit log.
+   */
+  externalRequestId?: string
 }
 
 /**

@@ -127,6 +127,11 @@ class Client {
 
   /** @param {import('./index').ClientOptions} [options] */
   constructor(options) {
+    if (options instanceof ViewSeed) {
+      this.#native = options.native
+      this.#logger = options.logger
+      return
+    }
     const { logger, native: nativeOptions } = splitLogger(options)
     try {
       this.#native = new native.Client(nativeOptions)
@@ -147,6 +152,21 @@ class Client {
       } catch {
         // A broken logger must not turn a result into an error.
       }
+    }
+  }
+
+  /**
+   * A view of this client whose calls use these settings over the client's, sharing its
+   * connection pool and logger; cheap to make for one call. `externalRequestId` is sent as
+   * `x-external-rid` on every call through the view instead of a fresh random id.
+   * @param {import('./index').CallOptions} [options]
+   * @returns {Client}
+   */
+  withOptions(options) {
+    try {
+      return new Client(new ViewSeed(this.#native.withOptions(options), this.#logger))
+    } catch (err) {
+      throw withCallerStack(err)
     }
   }
 
@@ -321,6 +341,14 @@ function uploadOptions(options) {
     throw new TypeError(`options.onProgress must be a function, not ${typeof onProgress}`)
   }
   return { chunkSize, onProgress }
+}
+
+/** What `withOptions` hands the constructor: a view's addon client and the logger. */
+class ViewSeed {
+  constructor(native, logger) {
+    this.native = native
+    this.logger = logger
+  }
 }
 
 /**

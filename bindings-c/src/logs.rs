@@ -30,7 +30,11 @@ pub enum descope_mgmt_log_level {
 /// Receives one log record: its level, its line (NUL-terminated, valid only during the
 /// call) and the `log_user_data` of the options. Called on the thread that made the call.
 pub type descope_mgmt_log_fn = Option<
-    unsafe extern "C" fn(level: descope_mgmt_log_level, line: *const c_char, user_data: *mut c_void),
+    unsafe extern "C" fn(
+        level: descope_mgmt_log_level,
+        line: *const c_char,
+        user_data: *mut c_void,
+    ),
 >;
 
 /// The caller's `log_user_data`, passed back as it is. The caller makes it safe to use from

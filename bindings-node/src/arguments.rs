@@ -13,7 +13,7 @@
 use descope_mgmt::bindings::{
     check_batch_len, check_chunk_size, decode_input, is_showable_field_name, option_names, Binding,
     ClientOption, ClientOptions, OptionKind, TokenBatch, TokenBatchWriter, TokenChunks,
-    TokenChunksWriter,
+    TokenChunksWriter, ViewOptions,
 };
 use descope_mgmt::logs::LogQueue;
 use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
@@ -86,6 +86,55 @@ fn client_options(value: Unknown<'_>, o: &mut ClientOptions) -> napi::Result<()>
         set.map_err(|e| descope_error(&e))?;
     }
     Ok(())
+}
+
+/// A view of `client` from `client.withOptions({ timeoutMs, maxRetries, maxRetryWaitMs,
+/// externalRequestId })`, checked by the core like the constructor's options.
+pub(crate) fn view(client: &Client, options: Option<Unknown<'_>>) -> napi::Result<Client> {
+    let mut o = ViewOptions::new(Binding::Node);
+    let id_name = ViewOptions::external_request_id_name(Binding::Node);
+    if let Some(value) = options {
+        let kind = value.get_type()?;
+        if kind != ValueType::Null && kind != ValueType::Undefined {
+            let reader = Reader::new(value.value().env);
+            if kind != ValueType::Object || reader.is_array(value.raw())? {
+                return Err(type_error(format!(
+                    "withOptions takes an object such as {{ timeoutMs, {id_name} }}, not {}",
+                    js_kind(kind)
+                )));
+            }
+            for (name, v) in reader.own_entries(value.raw())? {
+                if name == id_name {
+                    if let Some(id) = string_option(&reader, v, &name)? {
+                        o.set_external_request_id(id);
+                    }
+                    continue;
+                }
+                let option = ClientOption::named(&name, Binding::Node)
+                    .filter(|op| ViewOptions::OPTIONS.contains(op));
+                let Some(option) = option else {
+                    let mut names: Vec<&str> = ViewOptions::OPTIONS
+                        .iter()
+                        .map(|op| op.name(Binding::Node))
+                        .collect();
+                    names.push(id_name);
+                    let shown = if is_showable_field_name(&name) {
+                        format!("`{name}`")
+                    } else {
+                        "(name not shown)".to_owned()
+                    };
+                    return Err(type_error(format!(
+                        "withOptions: unknown option {shown}, expected one of `{}`",
+                        names.join("`, `")
+                    )));
+                };
+                if let Some(n) = number_option(&reader, v, &name)? {
+                    o.set_number(option, n).map_err(|e| descope_error(&e))?;
+                }
+            }
+        }
+    }
+    o.apply(client).map_err(|e| descope_error(&e))
 }
 
 /// An option that must be a string when set (`undefined` and `null` mean "not set"). A

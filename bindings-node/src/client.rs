@@ -34,6 +34,16 @@ impl Client {
         Ok(Client { inner, logs })
     }
 
+    /// A view of this client whose calls use these settings over the client's, sharing its
+    /// connection pool and its log records (see `Client.withOptions` in `index.js`).
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn with_options(&self, options: Option<Unknown<'_>>) -> Result<Client> {
+        Ok(Client {
+            inner: arguments::view(&self.inner, options)?,
+            logs: self.logs.clone(),
+        })
+    }
+
     /// The log records of finished calls, oldest first (for `index.js`, which hands them to
     /// the logger on the JavaScript thread); empty when logging is off.
     #[napi(catch_unwind, skip_typescript)]
