@@ -285,6 +285,38 @@ typedef struct descope_mgmt_options {
 } descope_mgmt_options;
 
 /**
+ * What `descope_mgmt_client_with_options` overrides. Start with
+ * `descope_mgmt_call_options_init` (every field unset), then set what you need: a negative
+ * number (`DESCOPE_MGMT_UNSET`) or NULL keeps the client's setting.
+ *
+ * ABI: new fields are only ever appended; `struct_size` tells the library which fields
+ * the caller knows.
+ */
+typedef struct descope_mgmt_call_options {
+    /**
+     * `sizeof(descope_mgmt_call_options)`, set by `descope_mgmt_call_options_init`.
+     */
+    size_t struct_size;
+    /**
+     * Total time of one attempt, in milliseconds (0 is a `CONFIG` error).
+     */
+    int64_t timeout_ms;
+    /**
+     * Automatic retries of a request that certainly was not applied (0 to 10).
+     */
+    int32_t max_retries;
+    /**
+     * The longest `Retry-After` waited on automatically, in milliseconds (0 never waits).
+     */
+    int64_t max_retry_wait_ms;
+    /**
+     * Sent as `x-external-rid` on every call through the view (and each retry) instead of
+     * a fresh random id: 1 to 128 printable ASCII characters without spaces. Copied.
+     */
+    const char *external_request_id;
+} descope_mgmt_call_options;
+
+/**
  * One tenant's OAuth token for an outbound app, for `descope_mgmt_batch_upload_tenant_tokens`.
  *
  * Every string is UTF-8 and borrowed for the call only; NULL means "absent" (not sent).
@@ -565,6 +597,23 @@ enum descope_mgmt_status descope_mgmt_client_from_env(struct descope_mgmt_client
  * Frees a client. NULL is a no-op. Every call using the client must have returned.
  */
 void descope_mgmt_client_free(struct descope_mgmt_client *client);
+
+/**
+ * Fills `options` with "unset" everywhere and sets `struct_size`.
+ */
+enum descope_mgmt_status descope_mgmt_call_options_init(struct descope_mgmt_call_options *options);
+
+/**
+ * Creates a client handle whose calls use `options` over the settings of `client`,
+ * sharing its connection pool and log callback; cheap to make for one call. `options`
+ * may be NULL (the same settings). Free the new handle with `descope_mgmt_client_free`
+ * (independently of `client`, which must outlive no call: the pool lives until both are
+ * freed).
+ */
+enum descope_mgmt_status descope_mgmt_client_with_options(const struct descope_mgmt_client *client,
+                                                          const struct descope_mgmt_call_options *options,
+                                                          struct descope_mgmt_client **out,
+                                                          struct descope_mgmt_error **err);
 
 /**
  * Rotates an access key: the server makes a new secret, returns it once, and the previous

@@ -36,6 +36,14 @@ impl descope_mgmt_client {
     pub(crate) fn blocking(&self) -> &BlockingClient {
         &self.inner
     }
+
+    /// A client handle over `view` (a view of this client) that logs where this one does.
+    pub(crate) fn view(&self, view: BlockingClient) -> descope_mgmt_client {
+        descope_mgmt_client {
+            inner: view,
+            logs: self.logs.clone(),
+        }
+    }
 }
 
 /// Settings for `descope_mgmt_client_new`.
@@ -279,6 +287,13 @@ pub(crate) fn client_arg<'a>(client: *const descope_mgmt_client) -> FfiResult<Cl
 /// A client borrowed by one call; see [`client_arg`].
 pub(crate) struct ClientCall<'a> {
     client: &'a descope_mgmt_client,
+}
+
+impl<'a> ClientCall<'a> {
+    /// The client handle itself.
+    pub(crate) fn handle(&self) -> &'a descope_mgmt_client {
+        self.client
+    }
 }
 
 impl std::ops::Deref for ClientCall<'_> {

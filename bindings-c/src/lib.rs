@@ -41,6 +41,8 @@ mod logs;
 
 mod client;
 
+mod call_options;
+
 mod access_keys;
 
 mod tenant_tokens;
@@ -57,6 +59,7 @@ mod dcr_templates;
 //   boundary (call, call_out, json_out)         -> error, status, convert
 //   logs                                        -> convert
 //   client                                      -> logs, boundary, args, and the layers below
+//   call_options                                -> client, boundary, args, and the layers below
 //   access_keys, tenant_tokens, dcr_templates   -> client, boundary, args, and the layers below
 mod panic;
 
@@ -67,6 +70,7 @@ mod args;
 mod boundary;
 
 pub use access_keys::*;
+pub use call_options::*;
 pub use client::*;
 pub use dcr_templates::*;
 pub use error::*;

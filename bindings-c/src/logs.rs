@@ -49,6 +49,7 @@ unsafe impl Send for UserData {}
 unsafe impl Sync for UserData {}
 
 /// Where a client's records go.
+#[derive(Clone)]
 pub(crate) struct LogTarget {
     queue: Arc<LogQueue>,
     callback: descope_mgmt_log_fn,

@@ -1229,6 +1229,61 @@ static void test_logs(void) {
     end();
 }
 
+/* ---- per-call options ------------------------------------------------------------------ */
+
+static void test_call_options(void) {
+    begin("client_with_options: a view sends the caller's external request id and uses its settings");
+    emu_reset();
+    descope_mgmt_client *client = emu_client(NULL, NULL, -1, 2);
+    descope_mgmt_call_options co;
+    memset(&co, 0x5a, sizeof co);
+    CHECK(descope_mgmt_call_options_init(&co) == DESCOPE_MGMT_STATUS_OK, "init");
+    CHECK(co.struct_size == sizeof co && co.timeout_ms == DESCOPE_MGMT_UNSET && co.external_request_id == NULL, "init values");
+    co.external_request_id = "migration-42";
+    co.max_retries = 0;
+    descope_mgmt_client *view = NULL;
+    descope_mgmt_error *err = NULL;
+    descope_mgmt_status st = descope_mgmt_client_with_options(client, &co, &view, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    json_value *r = emu_json("POST", "/emulator/faults",
+                             "{\"method\":\"POST\",\"path\":\"" BATCH_PATH "\",\"status\":503,\"times\":3}");
+    json_free(r);
+    descope_mgmt_tenant_token t = {0};
+    t.app_id = "google-drive";
+    t.tenant_id = "T2view";
+    t.access_token = "at-view-0123456789";
+    st = descope_mgmt_batch_upload_tenant_tokens(view, &t, 1, &err);
+    CHECK(st == DESCOPE_MGMT_STATUS_SERVER_ERROR, "status %d", st);
+    CHECK(streq(descope_mgmt_error_external_request_id(err), "migration-42"), "external id %s",
+          or_null(descope_mgmt_error_external_request_id(err)));
+    descope_mgmt_error_free(err);
+    err = NULL;
+    json_value *j = emu_json("GET", "/emulator/journal?method=POST&path=" BATCH_PATH, NULL);
+    const json_value *reqs = json_get(j, "requests");
+    CHECK(reqs && reqs->count == 1, "max_retries 0 on the view: %zu requests", reqs ? reqs->count : 0);
+    json_free(j);
+    /* The view is freed on its own; the client still works. */
+    descope_mgmt_client_free(view);
+    descope_mgmt_rotated_key *key = NULL;
+    st = descope_mgmt_rotate_access_key(client, "K2active", &key, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    descope_mgmt_rotated_key_free(key);
+    /* Bad values are refused without quoting them. */
+    descope_mgmt_call_options_init(&co);
+    co.external_request_id = "has a space";
+    st = descope_mgmt_client_with_options(client, &co, &view, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "external request id");
+    CHECK(view == NULL && !strstr(descope_mgmt_error_message(err), "has a space"), "quoted");
+    descope_mgmt_error_free(err);
+    descope_mgmt_call_options_init(&co);
+    co.timeout_ms = 0;
+    st = descope_mgmt_client_with_options(client, &co, &view, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "timeout_ms");
+    descope_mgmt_error_free(err);
+    descope_mgmt_client_free(client);
+    end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *info = getenv("DESCOPE_EMULATOR_INFO");
@@ -1264,6 +1319,7 @@ int main(void) {
     test_threads();
     test_request_ids();
     test_logs();
+    test_call_options();
 
     json_free(g_info);
     printf("%d passed, %d failed\n", g_passed, g_failed);
