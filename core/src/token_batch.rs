@@ -810,3 +810,73 @@ mod tests {
             .contains("tokens[1]: appId is required"));
     }
 }
+
+#[cfg(test)]
+mod field_list {
+    use super::*;
+
+    /// The names serde's derived `Deserialize` of `TenantToken` knows (wire names and
+    /// aliases), read by a deserializer that only records them.
+    fn serde_fields() -> &'static [&'static str] {
+        use serde::de::{Deserialize, Error as _};
+
+        #[derive(Debug)]
+        struct Found(&'static [&'static str]);
+        impl fmt::Display for Found {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("probe")
+            }
+        }
+        impl std::error::Error for Found {}
+        impl de::Error for Found {
+            fn custom<M: fmt::Display>(_: M) -> Self {
+                Found(&[])
+            }
+        }
+        struct Probe;
+        impl<'de> Deserializer<'de> for Probe {
+            type Error = Found;
+            fn deserialize_any<V: Visitor<'de>>(
+                self,
+                _: V,
+            ) -> std::result::Result<V::Value, Found> {
+                Err(Found::custom(""))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> std::result::Result<V::Value, Found> {
+                Err(Found(fields))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        match TenantToken::deserialize(Probe) {
+            Err(Found(fields)) => fields,
+            Ok(_) => &[],
+        }
+    }
+
+    #[test]
+    fn the_writer_knows_every_field_of_the_model() {
+        let mut ours: Vec<&str> = FIELDS
+            .iter()
+            .flat_map(|(wire, alias, _)| [*wire, *alias])
+            .collect();
+        let mut theirs: Vec<&str> = serde_fields().to_vec();
+        ours.sort_unstable();
+        ours.dedup();
+        theirs.sort_unstable();
+        theirs.dedup();
+        assert!(!theirs.is_empty());
+        assert_eq!(
+            ours, theirs,
+            "add the new TenantToken field to FIELDS and TokenView"
+        );
+    }
+}
