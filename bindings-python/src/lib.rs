@@ -37,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<inputs::PyTenantToken>()?;
     m.add_class::<inputs::PySessionSettings>()?;
     m.add_class::<results::PyDcrTemplate>()?;
+    m.add_class::<results::PyCallMeta>()?;
     m.add_class::<upload::PyUploadProgress>()?;
     inputs::add_input_properties(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

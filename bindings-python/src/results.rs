@@ -7,7 +7,7 @@
 //! from `model_class!` (see `model_class.rs`), and each lists its properties there.
 //! `from_dict()` is decoded by the core, like any input (see `inputs::decode`).
 
-use descope_mgmt::{AccessKey, DcrTemplate, KeyTenant, RotatedAccessKey, Secret};
+use descope_mgmt::{AccessKey, CallMeta, DcrTemplate, KeyTenant, RotatedAccessKey, Secret};
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 
@@ -112,6 +112,8 @@ model_class! {
         key,
         /// The new secret. The previous one stopped working.
         cleartext,
+        /// How the call went (`CallMeta`); not part of the value, `to_dict()` or `==`.
+        meta,
     }
 }
 
@@ -141,6 +143,7 @@ impl Wire for RotatedAccessKey {
         Ok(RotatedAccessKey {
             key,
             cleartext: Secret::new(cleartext),
+            meta: CallMeta::default(),
         })
     }
 }
@@ -184,6 +187,8 @@ model_class! {
         modified_time,
         /// Fields this version does not know, kept verbatim.
         extra,
+        /// How the call went (`CallMeta`); not part of the value, `to_dict()` or `==`.
+        meta,
     }
 }
 
@@ -198,5 +203,60 @@ impl PyDcrTemplate {
             str_repr(py, &t.login_page_url),
             py_repr(py, &to_value(&t.tags)),
         )
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CallMeta
+
+/// How the call that made a result went: `request_id` (the server's, for support),
+/// `external_request_id` (sent as `x-external-rid`), `status`, `attempts` and `elapsed`
+/// (seconds). Empty (`status` 0) on a result made by `from_dict()`.
+#[pyclass(frozen, module = "descope_mgmt", name = "CallMeta")]
+pub struct PyCallMeta(CallMeta);
+
+#[pymethods]
+impl PyCallMeta {
+    /// The server's id of the answer (`cf-ray`, else `x-request-id`), or None.
+    #[getter]
+    fn request_id(&self) -> Option<String> {
+        self.0.request_id.clone()
+    }
+    /// The correlation id sent as `x-external-rid`.
+    #[getter]
+    fn external_request_id(&self) -> String {
+        self.0.external_request_id.clone()
+    }
+    /// The answer's HTTP status.
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+    /// The attempts the call took.
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+    /// The call's time in seconds.
+    #[getter]
+    fn elapsed(&self) -> f64 {
+        self.0.elapsed.as_secs_f64()
+    }
+    fn __repr__(&self) -> String {
+        let m = &self.0;
+        format!(
+            "CallMeta(request_id={:?}, external_request_id={:?}, status={}, attempts={}, elapsed={:.3})",
+            m.request_id.as_deref().unwrap_or(""),
+            m.external_request_id,
+            m.status,
+            m.attempts,
+            m.elapsed.as_secs_f64()
+        )
+    }
+}
+
+impl crate::model_class::Field for CallMeta {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        pyo3::IntoPyObjectExt::into_bound_py_any(PyCallMeta(self.clone()), py)
     }
 }

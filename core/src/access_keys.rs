@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::call_meta::CallMeta;
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
@@ -113,6 +114,8 @@ pub struct RotatedAccessKey {
     pub key: AccessKey,
     /// The new secret. The previous one stopped working.
     pub cleartext: Secret,
+    /// How the call went (ids, status, attempts, time); not part of the value.
+    pub meta: CallMeta,
 }
 
 impl AccessKey {
@@ -160,7 +163,11 @@ impl RotateAnswer {
         if key.id.is_empty() {
             key.id = requested_id.to_string();
         }
-        Some(RotatedAccessKey { key, cleartext })
+        Some(RotatedAccessKey {
+            key,
+            cleartext,
+            meta: CallMeta::default(),
+        })
     }
 }
 
@@ -208,7 +215,12 @@ impl Client {
                     .with_status(answer.status)
                 })
             });
-        rotated.map_err(|e| ids.attach(e))
+        rotated
+            .map(|mut r| {
+                r.meta = answer.meta(&ids);
+                r
+            })
+            .map_err(|e| ids.attach(e))
     }
 }
 

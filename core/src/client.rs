@@ -13,6 +13,7 @@ use reqwest::header::{
 use rustls::pki_types::CertificateDer;
 use tokio::sync::{OnceCell, Semaphore};
 
+use crate::call_meta::CallMeta;
 use crate::call_options::CallOptions;
 use crate::config::{is_loopback_url, ClientBuilder, Config, MAX_RESPONSE_HEADERS, VERSION};
 use crate::error::{Error, ErrorCode, Result};
@@ -98,6 +99,22 @@ pub(crate) fn json_body(value: &impl serde::Serialize, capacity: usize) -> Resul
 pub(crate) struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The attempts the call took and its time (set once the call ends).
+    pub attempts: u32,
+    pub elapsed: Duration,
+}
+
+impl Answer {
+    /// The result metadata of the call this answer ends.
+    pub fn meta(&self, ids: &CallIds) -> CallMeta {
+        CallMeta {
+            request_id: ids.request_id(),
+            external_request_id: ids.external().to_owned(),
+            status: self.status,
+            attempts: self.attempts,
+            elapsed: self.elapsed,
+        }
+    }
 }
 
 impl Client {
@@ -277,6 +294,11 @@ impl Client {
         let result = self
             .post_attempts(&request, &mut attempts)
             .await
+            .map(|mut answer| {
+                answer.attempts = attempts;
+                answer.elapsed = started.elapsed();
+                answer
+            })
             .map_err(|e| request.ids.attach(e));
         let logs = &self.inner.config.logs;
         let level = if result.is_ok() {
@@ -575,7 +597,12 @@ impl Outcome {
     ) -> Result<Answer> {
         match self {
             Outcome::Answer { status, body, .. } if (200..300).contains(&status) => {
-                Ok(Answer { status, body })
+                Ok(Answer {
+                    status,
+                    body,
+                    attempts: 0,
+                    elapsed: Duration::ZERO,
+                })
             }
             Outcome::Answer { status, retry_after, body } => Err(error_from_status(
                 status,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::call_meta::CallMeta;
 use crate::client::{json_body, Client, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lenient::Fields;
@@ -219,6 +220,9 @@ pub struct DcrTemplate {
     /// Fields this version does not know, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// How the call went (ids, status, attempts, time); not part of the value.
+    #[serde(skip)]
+    pub meta: CallMeta,
 }
 
 impl DcrTemplate {
@@ -244,6 +248,7 @@ impl<'de> Deserialize<'de> for DcrTemplate {
             created_time: f.take_text("createdTime"),
             modified_time: f.take_text("modifiedTime"),
             extra: f.rest(),
+            meta: CallMeta::default(),
         })
     }
 }
@@ -298,7 +303,12 @@ impl Client {
                     .with_status(answer.status)
                 })
             });
-        created.map_err(|e| ids.attach(e))
+        created
+            .map(|mut t| {
+                t.meta = answer.meta(&ids);
+                t
+            })
+            .map_err(|e| ids.attach(e))
     }
 }
 

@@ -30,6 +30,7 @@ mod batch_upload;
 #[doc(hidden)]
 pub mod bindings;
 pub mod blocking;
+mod call_meta;
 mod call_options;
 mod chunked_upload;
 mod client;
@@ -54,6 +55,7 @@ pub use access_keys::{
     validate_access_key_id, AccessKey, KeyTenant, RotatedAccessKey, ROTATE_PATH,
 };
 pub use blocking::BlockingClient;
+pub use call_meta::CallMeta;
 pub use call_options::CallOptions;
 pub use chunked_upload::{UploadError, UploadOptions, UploadProgress, DEFAULT_CHUNK_SIZE};
 pub use client::Client;

@@ -98,3 +98,40 @@ fn bad_options_are_refused_before_anything_is_sent() {
         assert!(!e.message().contains("has space"));
     }
 }
+
+#[test]
+fn results_carry_their_calls_meta_outside_their_value() {
+    let emu = Emu::start();
+    rt().block_on(async {
+        emu.reset().await;
+        let client = emu.client();
+        let view = client
+            .with_options(CallOptions::new().external_request_id("meta-1"))
+            .unwrap();
+        let rotated = view.rotate_access_key("K2active").await.unwrap();
+        let m = &rotated.meta;
+        assert_eq!(
+            (m.status, m.attempts, m.external_request_id.as_str()),
+            (200, 1, "meta-1")
+        );
+        assert!(
+            m.request_id
+                .as_deref()
+                .is_some_and(|id| id.ends_with("-EMU")),
+            "{m:?}"
+        );
+        assert!(m.elapsed > Duration::ZERO);
+        let created = client
+            .create_dcr_template(&descope_mgmt::NewDcrTemplate::new("meta"))
+            .await
+            .unwrap();
+        assert_eq!(created.meta.external_request_id.len(), 36);
+        assert!(
+            created.to_json().get("meta").is_none(),
+            "meta is not in the JSON"
+        );
+        let mut copy = created.clone();
+        copy.meta = Default::default();
+        assert_eq!(copy, created, "meta is not part of the value");
+    });
+}

@@ -62,3 +62,19 @@ def test_async_views(emu: Emulator) -> None:
 
     asyncio.run(main())
     assert emu.journal(ROTATE)[-1]["headers"]["x-external-rid"] == "async-7"
+
+
+def test_results_carry_their_calls_meta_outside_their_value(emu: Emulator) -> None:
+    with dm.Client(**emu.client_kwargs()) as client:
+        rotated = client.with_options(external_request_id="meta-1").rotate_access_key("K2active")
+        created = client.create_dcr_template("meta")
+    m = rotated.meta
+    assert isinstance(m, dm.CallMeta)
+    assert (m.status, m.attempts, m.external_request_id) == (200, 1, "meta-1")
+    assert m.request_id is not None and m.request_id.endswith("-EMU")
+    assert m.elapsed > 0
+    assert len(created.meta.external_request_id) == 36
+    assert "meta" not in created.to_dict() and "meta" not in rotated.to_dict()
+    copy = dm.DcrTemplate.from_dict(created.to_dict())
+    assert copy == created and copy.meta.status == 0
+    assert "meta-1" in repr(m) and rotated.cleartext not in repr(m)

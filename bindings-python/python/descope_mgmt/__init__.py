@@ -14,12 +14,14 @@ from descope_mgmt._native import (
     ERROR_CODES,
     AccessKey,
     AsyncClient,
+    CallMeta,
     Client,
     DcrTemplate,
     KeyTenant,
     RotatedAccessKey,
     SessionSettings,
     TenantToken,
+    UploadProgress,
     __version__,
 )
 from descope_mgmt.errors import (
@@ -48,6 +50,7 @@ __all__ = [
     "AuthenticationError",
     "BatchFailure",
     "BatchRejectedError",
+    "CallMeta",
     "Client",
     "ConfigError",
     "ConnectionError",
@@ -67,5 +70,6 @@ __all__ = [
     "SessionSettings",
     "TenantToken",
     "TimeoutError",
+    "UploadProgress",
     "__version__",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "ERROR_CODES",
     "AccessKey",
     "AsyncClient",
+    "CallMeta",
     "Client",
     "DcrTemplate",
     "KeyTenant",
@@ -97,6 +98,29 @@ class RotatedAccessKey(_Model):
     def key(self) -> AccessKey: ...
     @property
     def cleartext(self) -> str: ...
+    @property
+    def meta(self) -> CallMeta:
+        """How the call went; not part of the value, ``to_dict()`` or ``==``."""
+
+@final
+class CallMeta:
+    """How the call that made a result went; empty (``status`` 0) after ``from_dict()``."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id of the answer (``cf-ray``, else ``x-request-id``)."""
+    @property
+    def external_request_id(self) -> str:
+        """The correlation id sent as ``x-external-rid``."""
+    @property
+    def status(self) -> int:
+        """The answer's HTTP status."""
+    @property
+    def attempts(self) -> int:
+        """The attempts the call took."""
+    @property
+    def elapsed(self) -> float:
+        """The call's time in seconds."""
 
 @final
 class TenantToken(_Model):
@@ -193,6 +217,9 @@ class _TemplateOptions(TypedDict, total=False):
 class DcrTemplate(_Model):
     """A created dynamic registration template, as the server returned it."""
 
+    @property
+    def meta(self) -> CallMeta:
+        """How the call went; not part of the value, ``to_dict()`` or ``==``."""
     @property
     def id(self) -> str: ...
     @property
