@@ -261,7 +261,8 @@ class Client {
    */
   async createDcrTemplate(template) {
     try {
-      return await this.#native.createDcrTemplate(template)
+      const { template: created, meta } = await this.#native.createDcrTemplate(template)
+      return withMeta(created, meta)
     } catch (err) {
       throw withCallerStack(err)
     } finally {
@@ -309,6 +310,11 @@ class RotatedAccessKey {
     return native.rotatedAccessKeyCleartext(this.#native)
   }
 
+  /** How the call went: `{ requestId, externalRequestId, status, attempts, elapsedMs }`. */
+  get meta() {
+    return Object.freeze(native.rotatedAccessKeyMeta(this.#native))
+  }
+
   /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
   toJSON() {
     return { key: this.key, cleartext: '[REDACTED]' }
@@ -341,6 +347,12 @@ function uploadOptions(options) {
     throw new TypeError(`options.onProgress must be a function, not ${typeof onProgress}`)
   }
   return { chunkSize, onProgress }
+}
+
+/** `value` with `meta` as a frozen, non-enumerable property (never in its JSON). */
+function withMeta(value, meta) {
+  Object.defineProperty(value, 'meta', { value: Object.freeze(meta), enumerable: false })
+  return value
 }
 
 /** What `withOptions` hands the constructor: a view's addon client and the logger. */

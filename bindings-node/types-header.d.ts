@@ -133,7 +133,23 @@ export interface DcrTemplate {
   tags: Array<string>
   createdTime: string
   modifiedTime: string
+  /** How the call went; non-enumerable, so never in the JSON. */
+  readonly meta: CallMeta
   [unknownField: string]: unknown
+}
+
+/** How the call that made a result went. */
+export interface CallMeta {
+  /** The server's id of the answer (`cf-ray`, else `x-request-id`), for support. */
+  readonly requestId: string | null
+  /** The correlation id sent as `x-external-rid`. */
+  readonly externalRequestId: string
+  /** The answer's HTTP status. */
+  readonly status: number
+  /** The attempts the call took. */
+  readonly attempts: number
+  /** The call's time in milliseconds. */
+  readonly elapsedMs: number
 }
 
 /** A tenant an access key belongs to. */
@@ -300,6 +316,8 @@ export declare class RotatedAccessKey {
   get key(): AccessKey
   /** The new secret, shown once: store it now. The previous secret no longer works. */
   get cleartext(): string
+  /** How the call went. */
+  get meta(): CallMeta
   /** The JSON form, with the secret masked: `{ key, cleartext: "[REDACTED]" }`. */
   toJSON(): { key: AccessKey; cleartext: '[REDACTED]' }
   /** A short description with the secret masked. */

@@ -208,7 +208,13 @@ impl Client {
         spawn_call(
             env,
             async move { client.create_dcr_template(&template).await },
-            |created| Ok(created.to_json()),
+            // `index.js` makes `meta` a non-enumerable property of the template.
+            |created| {
+                Ok(serde_json::json!({
+                    "template": created.to_json(),
+                    "meta": crate::call_meta::to_js(&created.meta),
+                }))
+            },
         )
     }
 }

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod arguments;
+mod call_meta;
 mod client;
 mod errors;
 mod js_reader;
@@ -26,4 +27,5 @@ pub use client::Client;
 pub use errors::{error_codes, set_error_class};
 pub use rotated_access_key::{
     rotated_access_key_cleartext, rotated_access_key_id, rotated_access_key_key,
+    rotated_access_key_meta,
 };

@@ -31,3 +31,9 @@ pub fn rotated_access_key_id(rotated: &RotatedExternal) -> String {
 pub fn rotated_access_key_cleartext(rotated: &RotatedExternal) -> String {
     rotated.cleartext.expose().to_owned()
 }
+
+/// How the rotation call went (`RotatedAccessKey.meta`), as a new plain object.
+#[napi(catch_unwind, skip_typescript)]
+pub fn rotated_access_key_meta(rotated: &RotatedExternal) -> Value {
+    crate::call_meta::to_js(&rotated.meta)
+}

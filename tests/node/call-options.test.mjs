@@ -50,3 +50,16 @@ test('bad view options are refused', () => {
   assert.throws(() => client.withOptions({ projectId: 'P2x' }), TypeError)
   assert.throws(() => client.withOptions({ externalRequestId: 5 }), TypeError)
 })
+
+test('results carry their call meta outside their value', async () => {
+  const client = new Client(emu.options())
+  const rotated = await client.withOptions({ externalRequestId: 'meta-1' }).rotateAccessKey('K2active')
+  const m = rotated.meta
+  assert.deepEqual([m.status, m.attempts, m.externalRequestId], [200, 1, 'meta-1'])
+  assert.match(m.requestId, /-EMU$/)
+  assert.ok(m.elapsedMs > 0 && Object.isFrozen(m))
+  const created = await client.createDcrTemplate({ name: 'meta' })
+  assert.equal(created.meta.externalRequestId.length, 36)
+  assert.ok(!('meta' in JSON.parse(JSON.stringify(created))) && !Object.keys(created).includes('meta'))
+  assert.ok(!JSON.stringify(rotated).includes('meta-1'))
+})
