@@ -155,6 +155,14 @@ typedef enum descope_mgmt_log_level {
 } descope_mgmt_log_level;
 
 /**
+ * How the call that made a result went: the server's request id, the correlation id sent
+ * as `x-external-rid`, the HTTP status, the attempts and the time. Opaque and borrowed from
+ * its result (`descope_mgmt_rotated_key_meta`, `descope_mgmt_dcr_template_meta`): valid
+ * while the result is, never freed on its own.
+ */
+typedef struct descope_mgmt_call_meta descope_mgmt_call_meta;
+
+/**
  * A Descope Management API client. Opaque; create it with `descope_mgmt_client_new` or
  * `descope_mgmt_client_from_env`, free it with `descope_mgmt_client_free`.
  *
@@ -616,6 +624,32 @@ enum descope_mgmt_status descope_mgmt_client_with_options(const struct descope_m
                                                           struct descope_mgmt_error **err);
 
 /**
+ * The server's id of the answer (`cf-ray`, else `x-request-id`), for support; NULL when it
+ * sent none or `meta` is NULL. Borrowed.
+ */
+const char *descope_mgmt_call_meta_request_id(const struct descope_mgmt_call_meta *meta);
+
+/**
+ * The correlation id sent as `x-external-rid`; NULL when `meta` is NULL. Borrowed.
+ */
+const char *descope_mgmt_call_meta_external_request_id(const struct descope_mgmt_call_meta *meta);
+
+/**
+ * The answer's HTTP status; 0 when `meta` is NULL.
+ */
+uint16_t descope_mgmt_call_meta_http_status(const struct descope_mgmt_call_meta *meta);
+
+/**
+ * The attempts the call took; 0 when `meta` is NULL.
+ */
+uint32_t descope_mgmt_call_meta_attempts(const struct descope_mgmt_call_meta *meta);
+
+/**
+ * The call's time in milliseconds; 0 when `meta` is NULL.
+ */
+uint64_t descope_mgmt_call_meta_elapsed_ms(const struct descope_mgmt_call_meta *meta);
+
+/**
  * Rotates an access key: the server makes a new secret, returns it once, and the previous
  * secret stops working at once; everything else about the key stays.
  *
@@ -634,6 +668,12 @@ enum descope_mgmt_status descope_mgmt_rotate_access_key(const struct descope_mgm
  * which zeroes it); NULL when `key` is NULL.
  */
 const char *descope_mgmt_rotated_key_cleartext(const struct descope_mgmt_rotated_key *key);
+
+/**
+ * How the rotation call went. Borrowed from `key` (valid while it is); NULL when `key` is
+ * NULL.
+ */
+const struct descope_mgmt_call_meta *descope_mgmt_rotated_key_meta(const struct descope_mgmt_rotated_key *key);
 
 /**
  * The key id. Borrowed; NULL when `key` is NULL.
@@ -869,6 +909,12 @@ bool descope_mgmt_dcr_template_skip_consent_screen(const struct descope_mgmt_dcr
  * Whether all authorization info goes into the tokens; false when `tmpl` is NULL.
  */
 bool descope_mgmt_dcr_template_force_add_all_authorization_info(const struct descope_mgmt_dcr_template *tmpl);
+
+/**
+ * How the create call went. Borrowed from `tmpl` (valid while it is); NULL when `tmpl` is
+ * NULL.
+ */
+const struct descope_mgmt_call_meta *descope_mgmt_dcr_template_meta(const struct descope_mgmt_dcr_template *tmpl);
 
 /**
  * Whether the template has session settings (read them with

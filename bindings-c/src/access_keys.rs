@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::args::str_arg;
 use crate::boundary::{call_out, json_out};
+use crate::call_meta::descope_mgmt_call_meta;
 use crate::client::{client_arg, descope_mgmt_client};
 use crate::convert::{assert_send_sync, cstring, cstrings, handle, nth_ptr};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
@@ -33,6 +34,7 @@ pub struct descope_mgmt_rotated_key {
     tenants: Vec<Tenant>,
     /// The cleartext with its NUL terminator, zeroed on drop.
     cleartext: Zeroizing<Vec<u8>>,
+    meta: descope_mgmt_call_meta,
 }
 
 // Immutable: a rotated key may be read from many threads at once.
@@ -61,6 +63,7 @@ impl descope_mgmt_rotated_key {
         cleartext.extend_from_slice(rotated.cleartext.expose().as_bytes());
         cleartext.push(0);
         Ok(descope_mgmt_rotated_key {
+            meta: descope_mgmt_call_meta::new(&rotated.meta),
             id: cstring(&key.id),
             name: cstring(&key.name),
             status: cstring(&key.status),
@@ -123,6 +126,17 @@ pub extern "C" fn descope_mgmt_rotated_key_cleartext(
 ) -> *const c_char {
     guard(ptr::null(), || {
         handle(key).map_or(ptr::null(), |k| k.cleartext.as_ptr().cast())
+    })
+}
+
+/// How the rotation call went. Borrowed from `key` (valid while it is); NULL when `key` is
+/// NULL.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_rotated_key_meta(
+    key: *const descope_mgmt_rotated_key,
+) -> *const descope_mgmt_call_meta {
+    guard(ptr::null(), || {
+        handle(key).map_or(ptr::null(), |k| &k.meta as *const _)
     })
 }
 

@@ -9,6 +9,7 @@ use dm::{DcrTemplate, NewDcrTemplate, SessionSettings};
 
 use crate::args::{opt_str_arg, opt_str_array, parse_json_arg, str_arg};
 use crate::boundary::{call, call_out, json_out};
+use crate::call_meta::descope_mgmt_call_meta;
 use crate::client::{client_arg, descope_mgmt_client, DESCOPE_MGMT_UNSET};
 use crate::convert::{assert_send_sync, cstring, cstrings, handle, nth_ptr};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
@@ -127,6 +128,7 @@ pub struct descope_mgmt_dcr_template {
     created_time: CString,
     modified_time: CString,
     tags: Vec<CString>,
+    meta: descope_mgmt_call_meta,
 }
 
 // Immutable: a template may be read from many threads at once.
@@ -143,6 +145,7 @@ impl descope_mgmt_dcr_template {
             created_time: cstring(&template.created_time),
             modified_time: cstring(&template.modified_time),
             tags: cstrings(&template.tags),
+            meta: descope_mgmt_call_meta::new(&template.meta),
             template,
         }
     }
@@ -274,6 +277,17 @@ pub extern "C" fn descope_mgmt_dcr_template_force_add_all_authorization_info(
 ) -> bool {
     guard(false, || {
         handle(tmpl).is_some_and(|t| t.template.force_add_all_authorization_info)
+    })
+}
+
+/// How the create call went. Borrowed from `tmpl` (valid while it is); NULL when `tmpl` is
+/// NULL.
+#[no_mangle]
+pub extern "C" fn descope_mgmt_dcr_template_meta(
+    tmpl: *const descope_mgmt_dcr_template,
+) -> *const descope_mgmt_call_meta {
+    guard(ptr::null(), || {
+        handle(tmpl).map_or(ptr::null(), |t| &t.meta as *const _)
     })
 }
 

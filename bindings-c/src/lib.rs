@@ -43,6 +43,8 @@ mod client;
 
 mod call_options;
 
+mod call_meta;
+
 mod access_keys;
 
 mod tenant_tokens;
@@ -60,7 +62,8 @@ mod dcr_templates;
 //   logs                                        -> convert
 //   client                                      -> logs, boundary, args, and the layers below
 //   call_options                                -> client, boundary, args, and the layers below
-//   access_keys, tenant_tokens, dcr_templates   -> client, boundary, args, and the layers below
+//   call_meta                                   -> panic, convert
+//   access_keys, tenant_tokens, dcr_templates   -> call_meta, client, boundary, args, and the layers below
 mod panic;
 
 mod convert;
@@ -70,6 +73,7 @@ mod args;
 mod boundary;
 
 pub use access_keys::*;
+pub use call_meta::*;
 pub use call_options::*;
 pub use client::*;
 pub use dcr_templates::*;

@@ -1280,6 +1280,27 @@ static void test_call_options(void) {
     st = descope_mgmt_client_with_options(client, &co, &view, &err);
     EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "timeout_ms");
     descope_mgmt_error_free(err);
+    /* Results carry their call's meta, borrowed from them. */
+    descope_mgmt_call_options_init(&co);
+    co.external_request_id = "meta-1";
+    st = descope_mgmt_client_with_options(client, &co, &view, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    key = NULL;
+    st = descope_mgmt_rotate_access_key(view, "K2active", &key, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    const descope_mgmt_call_meta *m = descope_mgmt_rotated_key_meta(key);
+    CHECK(streq(descope_mgmt_call_meta_external_request_id(m), "meta-1"), "meta external id");
+    CHECK(descope_mgmt_call_meta_http_status(m) == 200 && descope_mgmt_call_meta_attempts(m) == 1, "meta status/attempts");
+    const char *rid = descope_mgmt_call_meta_request_id(m);
+    CHECK(rid && strstr(rid, "-EMU"), "meta request id %s", or_null(rid));
+    CHECK(descope_mgmt_rotated_key_meta(NULL) == NULL && descope_mgmt_call_meta_http_status(NULL) == 0, "NULL meta");
+    descope_mgmt_rotated_key_free(key);
+    descope_mgmt_dcr_template *tpl = NULL;
+    st = descope_mgmt_create_dcr_template_json(view, "{\"name\":\"meta\"}", &tpl, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    CHECK(streq(descope_mgmt_call_meta_external_request_id(descope_mgmt_dcr_template_meta(tpl)), "meta-1"), "template meta");
+    descope_mgmt_dcr_template_free(tpl);
+    descope_mgmt_client_free(view);
     descope_mgmt_client_free(client);
     end();
 }
