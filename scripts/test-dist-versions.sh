@@ -3,7 +3,9 @@
 # crate (version.workspace = true), the Python package (version taken from Cargo by
 # maturin), the npm packages (main, per-platform, optionalDependencies, lockfile), the C
 # header's DESCOPE_MGMT_VERSION_* macros and bindings-c/src/version.rs; and, when dist/
-# holds artifacts (scripts/dist.sh), the version inside each of them.
+# holds artifacts (scripts/dist.sh), the version inside each of them, including what
+# `descope-mgmt --version` prints for the command each artifact ships (wheel, npm platform
+# package, C tarball's bin/), run from a copy extracted to a temporary folder.
 # Part of `make test` (run by scripts/test-dist.sh). Prints every mismatch; exits 1 if any.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,8 +15,10 @@ import glob
 import json
 import os
 import re
+import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 
 try:
@@ -92,6 +96,33 @@ header = read("include/descope_mgmt.h")
 macros(header, "include/descope_mgmt.h", r"#define DESCOPE_MGMT_VERSION_{name} (\d+)")
 macros(read("bindings-c/src/version.rs"), "bindings-c/src/version.rs", r"DESCOPE_MGMT_VERSION_{name}: u32 = ([\d_]+);")
 
+
+
+def cli_version(what, data):
+    """Checks `descope-mgmt --version` of the executable whose bytes are `data`."""
+    if data is None:
+        check(f"{what} ships descope-mgmt", False, True)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "descope-mgmt")
+        with open(exe, "wb") as f:
+            f.write(data)
+        os.chmod(exe, 0o755)
+        try:
+            out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+        except OSError as err:
+            out = f"cannot run: {err}"
+    check(f"{what} descope-mgmt --version", out, f"descope-mgmt {version}")
+
+
+def tar_member(t, name):
+    try:
+        f = t.extractfile(name)
+    except KeyError:
+        return None
+    return f.read() if f else None
+
+
 # dist/ artifacts, when present.
 dist = "dist"
 wheels = sorted(glob.glob(os.path.join(dist, "descope_mgmt-*.whl")))
@@ -104,6 +135,8 @@ if wheels or glob.glob(os.path.join(dist, "*.tgz")):
             meta = z.read(f"descope_mgmt-{version}.dist-info/METADATA").decode()
             m = re.search(r"^Version: (.+)$", meta, re.M)
             check(f"{wheel} METADATA Version", m and m.group(1).strip(), version)
+            names = set(z.namelist())
+            cli_version(wheel, z.read("descope_mgmt/bin/descope-mgmt") if "descope_mgmt/bin/descope-mgmt" in names else None)
     check("sdist in dist/", os.path.exists(os.path.join(dist, f"descope_mgmt-{version}.tar.gz")), True)
     for name in ["descope-mgmt", "descope-mgmt-linux-x64-gnu"]:
         path = os.path.join(dist, f"{name}-{version}.tgz")
@@ -115,6 +148,8 @@ if wheels or glob.glob(os.path.join(dist, "*.tgz")):
             check(f"{path} package.json version", pkg["version"], version)
             for dep, spec in pkg.get("optionalDependencies", {}).items():
                 check(f"{path} optionalDependencies[{dep}]", spec, version)
+            if name != "descope-mgmt":
+                cli_version(path, tar_member(t, "package/descope-mgmt"))
     cname = f"descope-mgmt-{version}-x86_64-linux-gnu"
     path = os.path.join(dist, f"{cname}.tar.gz")
     check(f"{path} exists", os.path.exists(path), True)
@@ -128,6 +163,7 @@ if wheels or glob.glob(os.path.join(dist, "*.tgz")):
             cfg = t.extractfile(f"{cname}/lib/cmake/descope_mgmt/descope_mgmtConfigVersion.cmake").read().decode()
             check(f"{path} CMake PACKAGE_VERSION", f'set(PACKAGE_VERSION "{version}")' in cfg, True)
             macros(t.extractfile(f"{cname}/include/descope_mgmt.h").read().decode(), f"{path} header", r"#define DESCOPE_MGMT_VERSION_{name} (\d+)")
+            cli_version(path, tar_member(t, f"{cname}/bin/descope-mgmt"))
 
 if errors:
     print(f"{len(errors)} version mismatch(es):", file=sys.stderr)

@@ -2,17 +2,25 @@
 # Installs every artifact of dist/ (scripts/dist.sh) the way a user would, with NO cargo or
 # rustc on PATH, and runs the shared vectors and the examples against the installed copies:
 #
-#   Python  the wheel into a fresh venv (pip --no-index); tests/python/test_vectors.py and
-#           examples/python/*.py; the emulator every check uses is the wheel's own
-#           `descope-emulator` command.
+#   Python  the wheel into a fresh venv (pip --no-index); tests/python/test_vectors.py,
+#           tests/python/test_testing_helpers.py (descope_mgmt.testing and its pytest
+#           fixture, on the bundled emulator) and examples/python/*.py; the emulator every
+#           check uses is the wheel's own `descope-emulator` command.
 #   Node    both npm tarballs into a fresh folder (npm --offline: no registry; the main
 #           package has no install script: the platform package is the install); the vectors
 #           suite tests/node/vectors.test.mjs redirected to the installed package, the
-#           package smoke tests and examples/node/*; then a missing and a damaged platform
-#           package: require() names what to run, and running it repairs the install.
+#           package smoke tests and examples/node/*; descope-mgmt/testing (startEmulator on
+#           the platform package's emulator); then a missing and a damaged platform
+#           package: require() and `npx descope-mgmt` name what to run, which repairs it.
 #   C       the tarball into a prefix; tests/c and examples/c built once through pkg-config
 #           and once by a small CMake project (find_package(descope_mgmt), shared and
-#           static imported targets), run against the emulator.
+#           static imported targets), run against the emulator started by the tarball's
+#           bin/with-emulator.
+#   CLI     the `descope-mgmt` command of each artifact (the wheel's console script,
+#           `npx descope-mgmt` in the npm install folder, the C tarball's bin/) against the
+#           emulator: --help, --version, `rotate --out-file --json` (exit 0, a 0600 file whose
+#           secret the emulator accepts, nothing of it on stdout/stderr), an OUTCOME_UNKNOWN
+#           rotate (exit 8, no file) and `tokens upload --dry-run` of a JSON Lines file.
 #   All     the lifecycle scenarios of tests/lifecycle/ (exit, fork, Ctrl-C, worker
 #           termination, pthread_cancel, dlclose while calls are in flight).
 #
@@ -64,6 +72,94 @@ python3 -m venv --help >/dev/null 2>&1 || die "python3 -m venv is unavailable (a
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
+# Runs the descope-mgmt command given as arguments against the emulator of
+# scripts/with-emulator.sh (DESCOPE_* in the environment). Usage: cli_check.py LABEL CMD...
+cat >"$WORK/cli_check.py" <<'EOF'
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+label, cmd = sys.argv[1], sys.argv[2:]
+work = os.path.join(os.environ["TEST_DIST_WORK"], "cli-" + label)
+os.makedirs(work)
+version = os.environ["TEST_DIST_VERSION"]
+base = os.environ["DESCOPE_BASE_URI"]
+ROTATE = "/v1/mgmt/accesskey/rotate"
+BATCH = "/v1/mgmt/outbound/app/tenant/oauthtoken/batch/upload"
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def fail(msg):
+    sys.exit(f"test-dist: descope-mgmt from the {label}: {msg}")
+
+
+def admin(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    with NO_PROXY.open(req, timeout=30) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def run(*args, expect=0):
+    p = subprocess.run([*cmd, *args], cwd=work, capture_output=True, text=True, timeout=120)
+    if p.returncode != expect:
+        fail(f"`descope-mgmt {' '.join(args)}` exited {p.returncode}, expected {expect}: {p.stderr.strip()[-800:]}")
+    return p
+
+
+help_text = run("--help").stdout
+if "Usage: descope-mgmt" not in help_text:
+    fail(f"--help prints no usage: {help_text[:200]!r}")
+got = run("--version").stdout.strip()
+if got != f"descope-mgmt {version}":
+    fail(f"--version prints {got!r}, expected 'descope-mgmt {version}'")
+
+admin("POST", "/emulator/reset")
+# Absolute paths: a wrapper (npx in the npm install folder) may run in another folder.
+out_file = os.path.join(work, "key.secret")
+p = run("rotate", "K2active", "--out-file", out_file, "--json")
+mode = os.stat(out_file).st_mode & 0o777
+if mode != 0o600:
+    fail(f"the out file has mode {mode:o}, expected 600")
+with open(out_file) as f:
+    secret = f.read()
+if len(secret) < 32:
+    fail("the out file holds no secret")
+if secret in p.stdout or secret in p.stderr:
+    fail("the secret is on stdout or stderr")
+result = json.loads(p.stdout)
+if result.get("ok") is not True or result.get("exitCode") != 0:
+    fail(f"unexpected --json result: {result}")
+if not admin("POST", "/emulator/accesskeys/verify", {"id": "K2active", "secret": secret})["valid"]:
+    fail("the emulator does not accept the secret in the out file")
+
+admin("POST", "/emulator/faults", {"method": "POST", "path": ROTATE, "action": "drop_after_apply"})
+p = run("rotate", "K2active", "--out-file", os.path.join(work, "unknown.secret"), "--json", expect=8)
+if json.loads(p.stdout)["error"]["code"] != "OUTCOME_UNKNOWN" or os.path.exists(os.path.join(work, "unknown.secret")):
+    fail(f"an OUTCOME_UNKNOWN rotate: {p.stdout.strip()}")
+
+rows = [{"tenantId": f"T{i}", "accessToken": f"tok-secret-{i}"} for i in range(3)]
+tokens_file = os.path.join(work, "tokens.jsonl")
+with open(tokens_file, "w") as f:
+    f.writelines(json.dumps(r) + "\n" for r in rows)
+before = admin("GET", "/emulator/journal?path=" + BATCH)["count"]
+p = run("tokens", "upload", "--app-id", "google-drive", "--file", tokens_file, "--dry-run", "--json")
+result = json.loads(p.stdout)
+if result.get("rows") != 3 or result.get("dryRun") is not True:
+    fail(f"unexpected tokens upload --dry-run result: {result}")
+if "tok-secret" in p.stdout + p.stderr:
+    fail("a token value is on stdout or stderr")
+if admin("GET", "/emulator/journal?path=" + BATCH)["count"] != before:
+    fail("tokens upload --dry-run sent a request")
+print(f"descope-mgmt from the {label}: --help, --version, rotate (0600, accepted), OUTCOME_UNKNOWN (8), tokens upload --dry-run: ok")
+EOF
+export TEST_DIST_WORK=$WORK TEST_DIST_VERSION=$VERSION
+# cli_check LABEL CMD...: the checks above, against a fresh emulator (with-emulator.sh
+# by default; the C tarball passes its own bin/with-emulator as WITH_EMULATOR).
+cli_check() { "${WITH_EMULATOR:-scripts/with-emulator.sh}" python3 "$WORK/cli_check.py" "$@"; }
+
 # Test tools that are not the artifacts under test come first, from the registry by name.
 step "pytest for the Python checks (not part of the install timing)"
 python3 -m venv "$WORK/tools"
@@ -109,6 +205,14 @@ export CARGO_TARGET_DIR=$WORK/emulator-dir
 
 step "Python: shared vectors (tests/python/test_vectors.py) against the installed wheel"
 PYTHONPATH=$tools_site "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/python/test_vectors.py
+
+step "Python: descope_mgmt.testing and its pytest fixture (tests/python/test_testing_helpers.py), bundled emulator"
+# Without DESCOPE_EMULATOR_BIN the helpers must find the emulator the wheel bundles.
+env -u DESCOPE_EMULATOR_BIN PYTHONPATH="$tools_site" "$VENV/bin/python" -m pytest -p no:cacheprovider -q -rs tests/python/test_testing_helpers.py
+
+step "Python: the wheel's descope-mgmt command against the emulator"
+[ -x "$VENV/bin/descope-mgmt" ] || die "the wheel did not install the descope-mgmt command"
+cli_check wheel "$VENV/bin/descope-mgmt"
 
 step "Python: examples against the emulator"
 scripts/with-emulator.sh bash -c '"$1" examples/python/demo.py && "$1" examples/python/demo_async.py' _ "$VENV/bin/python" >"$WORK/python-examples.log"
@@ -190,6 +294,33 @@ node_smoke
 scripts/with-emulator.sh bash -c 'cd "$1" && node demo.cjs && node demo.mjs' _ "$NODE_DIR" >"$WORK/node-examples.log"
 tail -n 2 "$WORK/node-examples.log"
 
+step "Node: descope-mgmt/testing (startEmulator with the platform package's emulator)"
+cat >"$NODE_DIR/testing-smoke.mjs" <<'EOF'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { startEmulator, ROTATE_ACCESS_KEY } from 'descope-mgmt/testing'
+assert.equal(createRequire(import.meta.url)('descope-mgmt/testing').startEmulator, startEmulator)
+const emu = await startEmulator()
+try {
+  assert.equal(emu.binary, process.argv[2])
+  await emu.fault({ method: 'POST', path: ROTATE_ACCESS_KEY, action: 'drop_after_apply' })
+  const err = await emu.client().rotateAccessKey('K2active').catch((e) => e)
+  assert.equal(err.code, 'OUTCOME_UNKNOWN')
+  assert.equal((await emu.journal({ method: 'POST', path: ROTATE_ACCESS_KEY })).length, 1)
+  await emu.reset()
+  assert.deepEqual(await emu.journal(), [])
+} finally {
+  await emu.stop()
+}
+console.log(`descope-mgmt/testing from ${import.meta.resolve('descope-mgmt/testing')}: ok`)
+EOF
+(cd "$NODE_DIR" && env -u DESCOPE_EMULATOR_BIN node testing-smoke.mjs "$ADDON_DIR/descope-emulator")
+
+step "Node: npx descope-mgmt (the platform package's command) against the emulator"
+[ -x "$ADDON_DIR/descope-mgmt" ] || die "the platform package did not install the descope-mgmt executable"
+[ "$(cd "$NODE_DIR" && npx --offline --no-install descope-mgmt --version)" = "descope-mgmt $VERSION" ] || die "npx descope-mgmt --version is wrong"
+cli_check npm bash -c 'cd "$1" && shift && exec npx --offline --no-install descope-mgmt "$@"' _ "$NODE_DIR"
+
 step "Node lifecycle: process.exit and worker termination while calls are in flight (installed packages)"
 "${LIFECYCLE[@]}" --node-package "$MAIN_DIR"
 [ "$(node_loaded)" = "$ADDON" ] || die "the lifecycle run did not use the platform package's addon"
@@ -199,6 +330,9 @@ rm -rf "$ADDON_DIR"
 if out=$(cd "$NODE_DIR" && node -e 'require("descope-mgmt")' 2>&1); then die "descope-mgmt loaded without its platform package"; fi
 grep -qF "Install it: npm install descope-mgmt-linux-x64-gnu@$VERSION" <<<"$out" || die "the load error does not name the package to install: $out"
 echo "as expected: $(grep -m 1 -o 'descope-mgmt: .*' <<<"$out")"
+if out=$(cd "$NODE_DIR" && npx --offline --no-install descope-mgmt --help 2>&1); then die "npx descope-mgmt ran without its platform package"; fi
+grep -qF "Install it: npm install descope-mgmt-linux-x64-gnu@$VERSION" <<<"$out" || die "npx descope-mgmt does not name the package to install: $out"
+echo "as expected (npx descope-mgmt): $(grep -m 1 -o 'descope-mgmt: .*' <<<"$out")"
 # The package is not published: npm install restores it from the project's lockfile (the
 # tarball) instead of the registry.
 (cd "$NODE_DIR" && npm install --offline --no-audit --no-fund)
@@ -286,8 +420,38 @@ kill "$EMULATOR_PID" 2>/dev/null || true
 wait "$EMULATOR_PID" 2>/dev/null || true
 trap - EXIT
 
-step "C: the examples (pkg-config, CMake shared, CMake static) against the emulator"
-scripts/with-emulator.sh bash -c 'for p in "$@"; do echo "-- $p"; "$p" | tail -n 1; done' _ \
+step "C: bin/ of the tarball: descope-mgmt, descope-emulator, with-emulator"
+for f in descope-mgmt descope-emulator with-emulator; do [ -x "$PREFIX/bin/$f" ] || die "the tarball has no executable bin/$f"; done
+# with-emulator runs the tarball's own emulator (not DESCOPE_EMULATOR_BIN) and exits with
+# the command's status.
+status=0
+env -u DESCOPE_EMULATOR_BIN "$PREFIX/bin/with-emulator" python3 -c '
+import os, sys, urllib.request
+urllib.request.build_opener(urllib.request.ProxyHandler({})).open(os.environ["DESCOPE_BASE_URI"] + "/emulator/health")
+assert os.environ["DESCOPE_PROJECT_ID"] == "P2EmulatorProject00000000000" and os.environ["DESCOPE_MANAGEMENT_KEY"]
+sys.exit(7)' || status=$?
+[ "$status" = 7 ] || die "bin/with-emulator did not run the command against its emulator and pass on its status (got $status, expected 7)"
+WITH_EMULATOR="$PREFIX/bin/with-emulator" cli_check c-tarball "$PREFIX/bin/descope-mgmt"
+
+step "C: the README's OUTCOME_UNKNOWN test (share/doc/descope_mgmt/README.md) with bin/with-emulator"
+# Its C program and its shell commands, exactly as the tarball's README shows them, run in a
+# folder where bin/ is the tarball's.
+mkdir -p "$WORK/c-readme"
+ln -s "$PREFIX/bin" "$WORK/c-readme/bin"
+python3 - "$PREFIX/share/doc/descope_mgmt/README.md" "$WORK/c-readme" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"```c\n(/\* test_rotate_unknown\.c.*?)```\n\n```sh\n(.*?)```", text, re.S)
+if not m:
+    sys.exit("test-dist: the C README has no test_rotate_unknown.c example")
+open(sys.argv[2] + "/test_rotate_unknown.c", "w").write(m.group(1))
+open(sys.argv[2] + "/run.sh", "w").write(m.group(2))
+EOF
+(cd "$WORK/c-readme" && env -u DESCOPE_EMULATOR_BIN bash -euo pipefail run.sh) || die "the C README's OUTCOME_UNKNOWN test failed"
+echo "the C README's OUTCOME_UNKNOWN test passed"
+
+step "C: the examples (pkg-config, CMake shared, CMake static) against the emulator of bin/with-emulator"
+"$PREFIX/bin/with-emulator" bash -c 'for p in "$@"; do echo "-- $p"; "$p" | tail -n 1; done' _ \
   "$CBUILD/demo_pkgconfig" "$CBUILD/cmake/demo_cmake" "$CBUILD/cmake/demo_cmake_static"
 
 step "C lifecycle: exit(), pthread_cancel and dlclose while calls are in flight (unpacked tarball)"
