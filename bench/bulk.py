@@ -75,10 +75,14 @@ def clients(args, one_shot_clients):
     """The bench's one-shot clients plus the two floors."""
     py = [args.python, os.path.join(HERE, "workers", "py_worker.py")]
     node = ["node", os.path.join(HERE, "workers", "node_worker.js")]
-    return one_shot_clients(args) + [
+    out = one_shot_clients(args) + [
         ("floor-python", "Python json.dumps + http.client", "python", "floor", py + ["{op}", "floor"]),
         ("floor-node", "Node JSON.stringify + node:http", "node", "floor", node + ["{op}", "floor"]),
     ]
+    if getattr(args, "cli_bin", ""):
+        cli = [args.python, os.path.join(HERE, "workers", "cli_worker.py"), "{op}", args.cli_bin]
+        out.append(("cli", "descope-mgmt tokens upload (JSON Lines, chunks of 1,000)", "cli", "ours", cli))
+    return out
 
 
 def run_bulk(args, mode, emu, env, one_shot_clients, client_argv, one_shot, log):
@@ -170,6 +174,12 @@ def targets(rows, cfg):
             add(f"{small['label']}: RSS growth per token at 1M vs {size:,} (linear, no step)", g,
                 f"≤ {LINEAR_RSS}×", lambda v: v <= LINEAR_RSS,
                 None if g is None else f"{g:.2f}× ({grow_big * 1024:.0f} vs {grow_small * 1024:.0f} B/token)")
+    cli_small, cli_big = at.get(("cli", size)), at.get(("cli", BIG))
+    if cli_small and cli_big and cli_small["max_rss_kb"] and cli_big["max_rss_kb"]:
+        ratio = cli_big["max_rss_kb"] / cli_small["max_rss_kb"]
+        add(f"{cli_small['label']}: peak RSS at 1M rows vs {size:,} (streams: bounded memory)", ratio, "≤ 1.3×",
+            lambda v: v <= 1.3,
+            f"{ratio:.2f}× ({cli_big['max_rss_kb'] / 1024:.0f} vs {cli_small['max_rss_kb'] / 1024:.0f} MiB)")
     return out
 
 

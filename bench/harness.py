@@ -526,6 +526,7 @@ def main():
     ap.add_argument("--emulator", required=True)
     ap.add_argument("--core-bin", required=True)
     ap.add_argument("--c-bin", required=True)
+    ap.add_argument("--cli-bin", default="", help="the descope-mgmt command (bulk section)")
     ap.add_argument("--python", required=True, help="interpreter of the bench venv")
     ap.add_argument("--node-modules", required=True, help="node_modules with descope-mgmt and @descope/node-sdk")
     ap.add_argument("--out", required=True, help="results JSON path")

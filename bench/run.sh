@@ -29,9 +29,10 @@ mkdir -p "$TMP" "$OUT"
 started=$(date +%s)
 step() { echo "== bench: $* ($(( $(date +%s) - started )) s)" >&2; }
 
-# 1. Rust: the emulator, the C library and the raw-core worker (core/examples/bench.rs).
-step "cargo build ($PROFILE): emulator, C library, core bench example"
-cargo build -q "${CARGO_PROFILE[@]}" -p descope-mgmt-emulator -p descope-mgmt-c
+# 1. Rust: the emulator, the C library, the descope-mgmt command and the raw-core worker
+#    (core/examples/bench.rs).
+step "cargo build ($PROFILE): emulator, C library, descope-mgmt command, core bench example"
+cargo build -q "${CARGO_PROFILE[@]}" -p descope-mgmt-emulator -p descope-mgmt-c -p descope-mgmt-cli
 cargo build -q "${CARGO_PROFILE[@]}" -p descope-mgmt --example bench
 
 # 2. The C worker, linked against the C library of this profile.
@@ -85,6 +86,7 @@ status=0
   --emulator "$TARGET_DIR/$PROFILE/descope-emulator" \
   --core-bin "$TARGET_DIR/$PROFILE/examples/bench" \
   --c-bin "$OUT/c_worker" \
+  --cli-bin "$TARGET_DIR/$PROFILE/descope-mgmt" \
   --python "$VENV/bin/python" \
   --node-modules "$NODE_DIR/node_modules" \
   --out "$RESULTS" \

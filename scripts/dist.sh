@@ -12,7 +12,7 @@
 #                                  the descope-mgmt and descope-emulator executables)
 #   descope-mgmt-<v>-x86_64-linux-gnu.tar.gz                C: header, libdescope_mgmt.so.0
 #                                  (+ .a), pkg-config file, CMake package config, and bin/
-#                                  descope-mgmt, descope-emulator, with-emulator
+#                                  descope-mgmt, descope-emulator (also as descope-mgmt-emulator), with-emulator
 #   SHA256SUMS
 #
 # Every binary is a release build linked by zig against glibc 2.17 (manylinux2014), so it
@@ -176,6 +176,8 @@ status=0
 exit "$status"
 WITH_EMULATOR
 chmod 755 "$STAGE/$cname/bin/with-emulator"
+# The name the C docs use for the emulator, beside the one every artifact installs.
+ln -s descope-emulator "$STAGE/$cname/bin/descope-mgmt-emulator"
 [ "$(readelf -d "$STAGE/$cname/lib/libdescope_mgmt.so.$VERSION" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" = libdescope_mgmt.so.0 ] \
   || die "libdescope_mgmt.so has no soname libdescope_mgmt.so.0"
 tar -C "$STAGE" --owner=0 --group=0 --numeric-owner -czf "$DIST/$cname.tar.gz" "$cname"

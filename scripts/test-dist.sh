@@ -420,8 +420,8 @@ kill "$EMULATOR_PID" 2>/dev/null || true
 wait "$EMULATOR_PID" 2>/dev/null || true
 trap - EXIT
 
-step "C: bin/ of the tarball: descope-mgmt, descope-emulator, with-emulator"
-for f in descope-mgmt descope-emulator with-emulator; do [ -x "$PREFIX/bin/$f" ] || die "the tarball has no executable bin/$f"; done
+step "C: bin/ of the tarball: descope-mgmt, descope-emulator (and descope-mgmt-emulator), with-emulator"
+for f in descope-mgmt descope-emulator descope-mgmt-emulator with-emulator; do [ -x "$PREFIX/bin/$f" ] || die "the tarball has no executable bin/$f"; done
 # with-emulator runs the tarball's own emulator (not DESCOPE_EMULATOR_BIN) and exits with
 # the command's status.
 status=0
