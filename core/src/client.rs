@@ -45,9 +45,24 @@ pub struct Client {
 /// The settings one call uses: the client's, with a view's overrides.
 struct Settings<'a> {
     timeout: Duration,
+    connect_timeout: Duration,
     max_retries: u32,
     max_retry_wait: Duration,
     external_request_id: Option<&'a str>,
+    traceparent: Option<&'a str>,
+    tracestate: Option<&'a str>,
+}
+
+impl Settings<'_> {
+    /// The W3C trace context headers to send, if the call has one.
+    fn trace_headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let parent = self.traceparent.map(|v| ("traceparent", v));
+        let state = self
+            .traceparent
+            .and(self.tracestate)
+            .map(|v| ("tracestate", v));
+        parent.into_iter().chain(state)
+    }
 }
 
 struct Inner {
@@ -179,9 +194,14 @@ impl Client {
         let o = self.call.as_deref();
         Settings {
             timeout: o.and_then(|o| o.timeout).unwrap_or(c.timeout),
+            connect_timeout: o
+                .and_then(|o| o.connect_timeout)
+                .unwrap_or(c.connect_timeout),
             max_retries: o.and_then(|o| o.max_retries).unwrap_or(c.max_retries),
             max_retry_wait: o.and_then(|o| o.max_retry_wait).unwrap_or(c.max_retry_wait),
             external_request_id: o.and_then(|o| o.external_request_id.as_deref()),
+            traceparent: o.and_then(|o| o.traceparent.as_deref()),
+            tracestate: o.and_then(|o| o.tracestate.as_deref()),
         }
     }
 
@@ -347,13 +367,27 @@ impl Client {
             key_id: request.key_id.and_then(|k| loggable(k, 128)),
             header_names: Vec::new(),
             body_bytes: None,
+            hook: None,
         }
+    }
+
+    /// Whether a record of `level` about `event` is wanted by the logs or a hook (checked
+    /// before one is built: with neither, a call builds no record at all).
+    fn observing(&self, level: LogLevel, event: LogEvent) -> bool {
+        let c = &self.inner.config;
+        c.logs.enabled(level) || c.hooks.wants(event)
+    }
+
+    /// Hands `record` to its hook, then to the logs.
+    fn observe(&self, record: LogRecord) {
+        let c = &self.inner.config;
+        c.hooks.run(&record, &c.logs);
+        c.logs.emit(record);
     }
 
     async fn post_attempts(&self, request: &Request<'_>, attempts: &mut u32) -> Result<Answer> {
         let config = &self.inner.config;
         let settings = self.settings();
-        let logs = &config.logs;
         let started = Instant::now();
         let transport = self.transport()?;
         let license = self.license(transport).await;
@@ -362,7 +396,7 @@ impl Client {
         loop {
             *attempts = attempt + 1;
             let sent_at = Instant::now();
-            if logs.enabled(LogLevel::Debug) {
+            if self.observing(LogLevel::Debug, LogEvent::Request) {
                 let mut r = self.log_record(
                     request,
                     LogLevel::Debug,
@@ -377,16 +411,18 @@ impl Client {
                     .map(|k| k.as_str().to_owned())
                     .chain(["content-type".to_owned(), EXTERNAL_RID.to_owned()])
                     .chain(license.as_ref().map(|_| X_LICENSE.as_str().to_owned()))
+                    .chain(settings.trace_headers().map(|(name, _)| name.to_owned()))
                     .collect();
                 r.body_bytes = Some(request.body.len());
-                logs.emit(r);
+                self.observe(r);
             }
             let outcome = self
-                .send_once(transport, &url, request, license.as_ref(), settings.timeout)
+                .send_once(transport, &url, request, license.as_ref(), &settings)
                 .await;
-            if let (true, Outcome::Answer { status, body, .. }) =
-                (logs.enabled(LogLevel::Debug), &outcome)
-            {
+            if let (true, Outcome::Answer { status, body, .. }) = (
+                self.observing(LogLevel::Debug, LogEvent::Response),
+                &outcome,
+            ) {
                 let mut r = self.log_record(
                     request,
                     LogLevel::Debug,
@@ -396,7 +432,7 @@ impl Client {
                 );
                 r.status = Some(*status);
                 r.body_bytes = Some(body.len());
-                logs.emit(r);
+                self.observe(r);
             }
             let observed = match &outcome {
                 Outcome::Answer {
@@ -428,7 +464,7 @@ impl Client {
                 settings.max_retry_wait,
             ) {
                 Some(delay) => {
-                    if logs.enabled(LogLevel::Warn) {
+                    if self.observing(LogLevel::Warn, LogEvent::Retry) {
                         let mut r = self.log_record(
                             request,
                             LogLevel::Warn,
@@ -449,7 +485,7 @@ impl Client {
                             }
                             Outcome::Failed(_) => {}
                         }
-                        logs.emit(r);
+                        self.observe(r);
                     }
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -482,7 +518,7 @@ impl Client {
         url: &str,
         request: &Request<'_>,
         license: Option<&HeaderValue>,
-        timeout: Duration,
+        settings: &Settings<'_>,
     ) -> Outcome {
         let mut headers = self.inner.headers.clone();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -497,16 +533,25 @@ impl Client {
             EXTERNAL_RID,
             HeaderValue::from_str(request.ids.external()).expect("a UUID is a valid header value"),
         );
+        for (name, value) in settings.trace_headers() {
+            // Checked by `CallOptions`: always a valid header value.
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(name, v);
+            }
+        }
         request.ids.attempting();
         mark_sent();
-        let sent = transport
-            .http
-            .post(url)
-            .timeout(timeout)
-            .headers(headers)
-            .body(request.body.clone())
-            .send()
-            .await;
+        let sent = crate::network::with_connect_timeout(
+            settings.connect_timeout,
+            transport
+                .http
+                .post(url)
+                .timeout(settings.timeout)
+                .headers(headers)
+                .body(request.body.clone())
+                .send(),
+        )
+        .await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => return Outcome::from_transport_error(e),
@@ -658,7 +703,9 @@ impl Transport {
     fn new(config: &Config, generation: usize) -> Result<Transport> {
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
+            .connector_layer(crate::network::ConnectTimeoutLayer::new(
+                config.connect_timeout,
+            ))
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::hooks::Hooks;
 use crate::logs::{LogLevel, LogSink, Logs, TracingSink, ENV_LOG};
 use crate::network::{Network, NetworkOptions};
 use crate::secret::Secret;
@@ -64,6 +65,7 @@ pub struct ClientBuilder {
     network: NetworkOptions,
     log_level: Option<String>,
     log_sink: Option<Arc<dyn LogSink>>,
+    hooks: Hooks,
     binding: Option<String>,
     ignore_env: bool,
 }
@@ -182,6 +184,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Runs these hooks at each attempt's request and answer and at each retry (see
+    /// [`Hooks`]); replaces any set before.
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
     /// Sends the log records somewhere else than `tracing` (target `descope_mgmt`).
     pub fn log_sink(mut self, sink: Arc<dyn LogSink>) -> Self {
         self.log_sink = Some(sink);
@@ -192,9 +201,10 @@ impl ClientBuilder {
     pub(crate) fn call_options(&self) -> crate::CallOptions {
         crate::CallOptions {
             timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
             max_retries: self.max_retries,
             max_retry_wait: self.max_retry_wait,
-            external_request_id: None,
+            ..crate::CallOptions::default()
         }
     }
 
@@ -324,6 +334,7 @@ impl ClientBuilder {
             sdk_name: format!("descope-mgmt-{binding}"),
             network: self.network.resolve(env)?,
             logs: self.logs(env)?,
+            hooks: self.hooks.clone(),
         })
     }
 
@@ -368,6 +379,7 @@ pub(crate) struct Config {
     pub sdk_name: String,
     pub network: Network,
     pub logs: Logs,
+    pub hooks: Hooks,
 }
 
 /// The base URL the Go and Python SDKs derive from a project id: `https://api.<region>.descope.com`

@@ -37,6 +37,7 @@ mod client;
 pub mod config;
 mod dcr_templates;
 mod error;
+pub mod hooks;
 mod input;
 mod lenient;
 pub mod logs;

@@ -72,16 +72,19 @@ pub enum LogEvent {
     Retry,
     /// The call ended (info when it succeeded, error when it failed).
     Call,
+    /// A hook failed (panicked, raised or threw) and was ignored (warn).
+    HookFailed,
 }
 
 impl LogEvent {
-    /// `request`, `response`, `retry` or `call`.
+    /// `request`, `response`, `retry`, `call` or `hook_failed`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogEvent::Request => "request",
             LogEvent::Response => "response",
             LogEvent::Retry => "retry",
             LogEvent::Call => "call",
+            LogEvent::HookFailed => "hook_failed",
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct LogRecord {
     pub header_names: Vec<String>,
     /// For a `debug` record, the size of the body sent or received, in bytes.
     pub body_bytes: Option<usize>,
+    /// For a `hook_failed` record, the hook: `on_request`, `on_response` or `on_retry`.
+    pub hook: Option<&'static str>,
 }
 
 impl LogRecord {
@@ -163,6 +168,9 @@ impl LogRecord {
         }
         if let Some(n) = self.body_bytes {
             field("body_bytes", &n);
+        }
+        if let Some(h) = self.hook {
+            field("hook", &h);
         }
         out
     }
@@ -281,10 +289,10 @@ pub(crate) fn loggable(text: &str, max: usize) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn record() -> LogRecord {
+    pub(crate) fn record() -> LogRecord {
         LogRecord {
             level: LogLevel::Info,
             event: LogEvent::Call,
@@ -302,6 +310,7 @@ mod tests {
             key_id: Some("K2abc".into()),
             header_names: Vec::new(),
             body_bytes: None,
+            hook: None,
         }
     }
 

@@ -317,3 +317,88 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+tokio::task_local! {
+    /// The connect timeout of the call whose request is being sent.
+    static CONNECT_TIMEOUT: std::time::Duration;
+}
+
+/// Runs `send` (one attempt's request) with `timeout` as its connect timeout: the time
+/// allowed to open a connection (TCP, the proxy's tunnel and TLS) when the pool has none
+/// free. Read by [`ConnectTimeoutLayer`], so each call (and each `with_options` view) can
+/// have its own while sharing one connection pool.
+pub(crate) async fn with_connect_timeout<F: std::future::Future>(
+    timeout: std::time::Duration,
+    send: F,
+) -> F::Output {
+    CONNECT_TIMEOUT.scope(timeout, send).await
+}
+
+/// A connector layer that bounds each new connection by the connect timeout of the call
+/// that opens it (see [`with_connect_timeout`]), else by the client's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectTimeoutLayer {
+    default: std::time::Duration,
+}
+
+impl ConnectTimeoutLayer {
+    /// A layer whose connections outside any call (the license handshake) get `default`.
+    pub(crate) fn new(default: std::time::Duration) -> Self {
+        ConnectTimeoutLayer { default }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ConnectTimeoutLayer {
+    type Service = ConnectTimeout<S>;
+
+    fn layer(&self, inner: S) -> ConnectTimeout<S> {
+        ConnectTimeout {
+            inner,
+            default: self.default,
+        }
+    }
+}
+
+/// The service of [`ConnectTimeoutLayer`].
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectTimeout<S> {
+    inner: S,
+    default: std::time::Duration,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, R> tower_service::Service<R> for ConnectTimeout<S>
+where
+    S: tower_service::Service<R, Error = BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<S::Response, BoxError>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, target: R) -> Self::Future {
+        // Called from the attempt's own task (the pool starts connecting when the request
+        // is first polled), so the call's timeout is in scope here.
+        let limit = CONNECT_TIMEOUT.try_with(|t| *t).unwrap_or(self.default);
+        let connecting = self.inner.call(target);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(done) => done,
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("connecting took longer than {limit:?}"),
+                )) as BoxError),
+            }
+        })
+    }
+}

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::config::{ClientBuilder, MAX_TIMEOUT};
 use crate::error::{Error, Result};
-use crate::logs::{LogQueue, LogSink};
+use crate::hooks::{HookQueue, Hooks};
+use crate::logs::{LogEvent, LogQueue, LogSink};
 use crate::secret::Secret;
 use crate::Client;
 
@@ -242,6 +243,20 @@ impl ClientOptions {
         queue
     }
 
+    /// Runs the caller's hooks (see [`Hooks`]); replaces any set before.
+    pub fn hooks(&mut self, hooks: Hooks) {
+        self.builder = std::mem::take(&mut self.builder).hooks(hooks);
+    }
+
+    /// Puts the events of the kinds in `events` (`Request`, `Response`, `Retry`: the hooks
+    /// the caller set) into a queue the binding drains on its caller's thread, where it
+    /// runs the caller's hooks.
+    pub fn hook_queue(&mut self, events: &[LogEvent]) -> Arc<HookQueue> {
+        let queue = Arc::new(HookQueue::default());
+        self.hooks(Hooks::queued(&queue, events));
+        queue
+    }
+
     /// Sends the client's log records to `sink` (records flow only when a log level is on).
     pub fn log_sink(&mut self, sink: Arc<dyn LogSink>) {
         self.builder = std::mem::take(&mut self.builder).log_sink(sink);
@@ -370,12 +385,15 @@ impl ClientOptions {
 pub struct ViewOptions {
     options: ClientOptions,
     external_request_id: Option<String>,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
 }
 
 impl ViewOptions {
     /// The options a view may override.
-    pub const OPTIONS: [ClientOption; 3] = [
+    pub const OPTIONS: [ClientOption; 4] = [
         ClientOption::Timeout,
+        ClientOption::ConnectTimeout,
         ClientOption::MaxRetries,
         ClientOption::MaxRetryWait,
     ];
@@ -385,6 +403,8 @@ impl ViewOptions {
         ViewOptions {
             options: ClientOptions::new(binding),
             external_request_id: None,
+            traceparent: None,
+            tracestate: None,
         }
     }
 
@@ -413,10 +433,19 @@ impl ViewOptions {
         self.external_request_id = Some(id);
     }
 
+    /// Sends this W3C trace context (checked when applied): the caller's `traceparent`
+    /// option, or the active OpenTelemetry context's.
+    pub fn set_trace_context(&mut self, traceparent: String, tracestate: Option<String>) {
+        self.traceparent = Some(traceparent);
+        self.tracestate = tracestate;
+    }
+
     /// A view of `client` with these options (see [`Client::with_options`]).
     pub fn apply(self, client: &Client) -> Result<Client> {
         let mut call = self.options.builder.call_options();
         call.external_request_id = self.external_request_id;
+        call.traceparent = self.traceparent;
+        call.tracestate = self.tracestate;
         client.with_options(call)
     }
 }
