@@ -181,13 +181,20 @@ class Client {
   }
 
   /**
-   * Rotates an access key and resolves with its new secret (shown once).
+   * Rotates an access key and resolves with its new secret (shown once). `options.signal`
+   * aborts it (rejecting with `signal.reason`) only while nothing can have been sent; once
+   * the rotate may have been sent it finishes and settles with its own outcome.
    * @param {string} id
+   * @param {import('./index').RequestOptions} [options]
    * @returns {Promise<RotatedAccessKey>}
    */
-  async rotateAccessKey(id) {
+  async rotateAccessKey(id, options) {
     try {
-      return new RotatedAccessKey(CONSTRUCT, await this.#native.rotateAccessKey(id))
+      const signal = requestSignal(options)
+      return new RotatedAccessKey(
+        CONSTRUCT,
+        await abortable(signal, (gate) => this.#native.rotateAccessKey(id, gate)),
+      )
     } catch (err) {
       throw withCallerStack(err)
     } finally {
@@ -196,20 +203,24 @@ class Client {
   }
 
   /**
-   * Uploads tenant OAuth tokens, all or nothing.
+   * Uploads tenant OAuth tokens, all or nothing. Safe to repeat: `options.signal` aborts it
+   * at any time, rejecting with `signal.reason` (the batch may or may not have been stored).
    * @param {Array<import('./index').TenantToken>} tokens
+   * @param {import('./index').RequestOptions} [options]
    * @returns {Promise<void>}
    */
-  async batchUploadTenantTokens(tokens) {
+  async batchUploadTenantTokens(tokens, options) {
     try {
+      const signal = requestSignal(options)
       // V8's JSON serializer plus one parse in Rust is far cheaper than reading the array
       // property by property through napi; anything but plain JSON data takes the
       // property-by-property path, whose errors (TypeError naming item and field) it keeps.
-      if (isJsonTokenArray(tokens)) {
-        await this.#native.batchUploadTenantTokensJson(JSON.stringify(tokens), tokens)
-      } else {
-        await this.#native.batchUploadTenantTokens(tokens)
-      }
+      const json = isJsonTokenArray(tokens) ? JSON.stringify(tokens) : null
+      await abortable(signal, (gate) =>
+        json === null
+          ? this.#native.batchUploadTenantTokens(tokens, gate)
+          : this.#native.batchUploadTenantTokensJson(json, tokens, gate),
+      )
     } catch (err) {
       throw withCallerStack(err)
     } finally {
@@ -225,22 +236,29 @@ class Client {
    * safe to resend; `onProgress(progress)` is called after each committed chunk (a throw
    * from it stops the upload and rejects with that error). A failing chunk rejects with its
    * `DescopeError`, which also carries `committed`, `failedChunk`, `failedRange` and
-   * `failureIndexes`.
+   * `failureIndexes`. `options.signal` (already aborted: rejects with `signal.reason`) stops
+   * the upload before the next chunk and abandons the chunk in flight, rejecting with an
+   * `AbortError` `DOMException` that says what was committed (see `uploadAborted`).
    * @param {Iterable<import('./index').TenantToken> | AsyncIterable<import('./index').TenantToken>} tokens
    * @param {import('./index').UploadOptions} [options]
    * @returns {Promise<import('./index').UploadProgress>}
    */
   async uploadTenantTokens(tokens, options) {
     try {
-      const { chunkSize, onProgress } = uploadOptions(options)
+      const { chunkSize, onProgress, signal } = uploadOptions(options)
       const list = await collectTokens(tokens)
       const json = isJsonTokenArray(list, Infinity) ? JSON.stringify(list) : null
       const chunks = this.#native.prepareTenantTokenChunks(json, list, chunkSize)
       const total = Math.ceil(list.length / chunkSize)
       let progress = { tokensDone: 0, tokensTotal: list.length, chunksDone: 0, chunksTotal: total }
       for (let i = 0; i < total; i++) {
+        if (signal?.aborted) throw uploadAborted(signal, list, i, chunkSize, progress, false)
         try {
-          progress = await this.#native.uploadTenantTokenChunk(chunks, i)
+          progress = await abortable(
+            signal,
+            (gate) => this.#native.uploadTenantTokenChunk(chunks, i, gate),
+            () => uploadAborted(signal, list, i, chunkSize, progress, true),
+          )
         } catch (err) {
           throw chunkFailed(err, list, i, chunkSize, progress)
         }
@@ -255,13 +273,19 @@ class Client {
   }
 
   /**
-   * Creates a dynamic client registration template.
+   * Creates a dynamic client registration template. `options.signal` aborts it (rejecting
+   * with `signal.reason`) only while nothing can have been sent; once the create may have
+   * been sent it finishes and settles with its own outcome.
    * @param {import('./index').NewDcrTemplate} template
+   * @param {import('./index').RequestOptions} [options]
    * @returns {Promise<import('./index').DcrTemplate>}
    */
-  async createDcrTemplate(template) {
+  async createDcrTemplate(template, options) {
     try {
-      const { template: created, meta } = await this.#native.createDcrTemplate(template)
+      const signal = requestSignal(options)
+      const { template: created, meta } = await abortable(signal, (gate) =>
+        this.#native.createDcrTemplate(template, gate),
+      )
       return withMeta(created, meta)
     } catch (err) {
       throw withCallerStack(err)
@@ -332,21 +356,128 @@ class RotatedAccessKey {
   }
 }
 
-/** The options of `uploadTenantTokens`, with their defaults; wrong types are a `TypeError`. */
+/**
+ * The options of `uploadTenantTokens`, with their defaults; wrong types are a `TypeError`,
+ * and an already aborted `signal` throws its reason.
+ */
 function uploadOptions(options) {
-  if (options === undefined || options === null) return { chunkSize: 1000, onProgress: null }
+  if (options === undefined || options === null) return { chunkSize: 1000, onProgress: null, signal: null }
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError('options must be an object such as { chunkSize, onProgress }')
+    throw new TypeError('options must be an object such as { chunkSize, onProgress, signal }')
   }
   const { chunkSize = 1000, onProgress = null } = options
   for (const k of Object.keys(options)) {
-    if (k !== 'chunkSize' && k !== 'onProgress') throw new TypeError('options: unknown option, expected chunkSize or onProgress')
+    if (k !== 'chunkSize' && k !== 'onProgress' && k !== 'signal') {
+      throw new TypeError('options: unknown option, expected chunkSize, onProgress or signal')
+    }
   }
   if (typeof chunkSize !== 'number') throw new TypeError(`options.chunkSize must be a number, not ${typeof chunkSize}`)
   if (onProgress !== null && typeof onProgress !== 'function') {
     throw new TypeError(`options.onProgress must be a function, not ${typeof onProgress}`)
   }
-  return { chunkSize, onProgress }
+  return { chunkSize, onProgress, signal: checkedSignal(options.signal) }
+}
+
+/**
+ * The `signal` of a call's last argument `{ signal }` (or `null`); wrong types are a
+ * `TypeError`, and an already aborted signal throws its reason (`signal.throwIfAborted()`,
+ * as `fetch` does), all before anything is sent.
+ */
+function requestSignal(options) {
+  if (options === undefined || options === null) return null
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('options must be an object such as { signal }')
+  }
+  for (const k of Object.keys(options)) {
+    if (k !== 'signal') throw new TypeError('options: unknown option, expected signal')
+  }
+  return checkedSignal(options.signal)
+}
+
+/** `signal` if it is an `AbortSignal` that is not aborted, `null` if unset; else throws. */
+function checkedSignal(signal) {
+  if (signal === undefined || signal === null) return null
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`options.signal must be an AbortSignal, not ${typeof signal === 'object' ? 'another object' : typeof signal}`)
+  }
+  signal.throwIfAborted()
+  return signal
+}
+
+/**
+ * Runs `start(gate)`, a native call given its abort gate (`null` without a signal), and
+ * settles with its outcome, unless `signal` aborts it: the addon then decides atomically
+ * with the send (src/abort.rs) whether the call can still be abandoned (nothing of a rotate
+ * or create can have been sent yet, or a batch upload at any time). If so this rejects at
+ * once with `aborted()` (default `signal.reason`, as `fetch` does) and nothing more is
+ * sent; if not, the call goes on and this settles with its own outcome. The call stops
+ * watching the signal when it settles (see `watch`).
+ */
+function abortable(signal, start, aborted = () => signal.reason) {
+  if (!signal) return start(null)
+  const gate = native.newAbortGate()
+  const pending = start(gate)
+  return new Promise((resolve, reject) => {
+    const unwatch = watch(signal, () => {
+      if (native.abortCall(gate)) reject(aborted())
+    })
+    // Once aborted, the addon's promise rejects too: `reject` then changes nothing.
+    pending.then(resolve, reject).finally(unwatch)
+  })
+}
+
+/** Per signal, its one `abort` listener and the calls it aborts (`{ listener, calls }`). */
+const watched = new WeakMap()
+
+/**
+ * Calls `onAbort` when `signal` aborts; returns the function that stops watching. A signal
+ * has one listener however many calls share it (no `MaxListenersExceededWarning`), removed
+ * once none is left: a long-lived signal reused for any number of calls keeps none.
+ */
+function watch(signal, onAbort) {
+  let entry = watched.get(signal)
+  if (!entry) {
+    const calls = new Set()
+    const listener = () => {
+      watched.delete(signal)
+      for (const call of calls) call()
+    }
+    entry = { listener, calls }
+    watched.set(signal, entry)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  entry.calls.add(onAbort)
+  return () => {
+    entry.calls.delete(onAbort)
+    if (entry.calls.size === 0 && watched.get(signal) === entry) {
+      watched.delete(signal)
+      signal.removeEventListener('abort', entry.listener)
+    }
+  }
+}
+
+/**
+ * The rejection of an upload aborted before chunk `i` was sent, or while it was in flight
+ * (`inFlight`: it may or may not have been committed; resending it is safe): an
+ * `AbortError` `DOMException` whose message says what was committed, carrying `committed`,
+ * `failedChunk` and `failedRange` like a failed chunk's error, and the signal's reason as
+ * its `cause`.
+ */
+function uploadAborted(signal, list, i, chunkSize, committed, inFlight) {
+  const start = i * chunkSize
+  const end = Math.min(start + chunkSize, list.length)
+  const chunk = inFlight ? 'which was in flight and may or may not have been committed' : 'which was not sent'
+  const err = new DOMException(
+    `upload aborted at chunk ${i + 1} of ${committed.chunksTotal} (tokens[${start}..${end}]), ${chunk}; ` +
+      `${committed.tokensDone} token(s) in ${committed.chunksDone} chunk(s) before it were committed; ` +
+      'resending that chunk and the ones after it is safe',
+    'AbortError',
+  )
+  Object.defineProperty(err, 'cause', { value: signal.reason, writable: true, configurable: true })
+  err.committed = committed
+  err.failedChunk = i
+  err.failedRange = [start, end]
+  return err
 }
 
 /** `value` with `meta` as a frozen, non-enumerable property (never in its JSON). */

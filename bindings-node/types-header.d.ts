@@ -256,12 +256,49 @@ export interface UploadProgress {
   chunksTotal: number
 }
 
+/**
+ * The last argument of `rotateAccessKey`, `batchUploadTenantTokens` and `createDcrTemplate`
+ * (also through `withOptions` views).
+ */
+export interface RequestOptions {
+  /**
+   * Aborts the call: an already aborted signal rejects with `signal.reason` and sends
+   * nothing; an abort while nothing can have been sent (license handshake, waiting for a
+   * connection slot, a backoff before a first send) rejects at once with `signal.reason`
+   * (the `AbortError` `DOMException` of `controller.abort()`, as `fetch` does) and nothing
+   * is sent after it. The batch upload, safe to repeat, is aborted at any time. A rotate or
+   * create that may have been sent is never abandoned: it settles with its own outcome (the
+   * result, or its error such as `OUTCOME_UNKNOWN`).
+   */
+  signal?: AbortSignal | null
+}
+
 /** The options of `uploadTenantTokens`. */
 export interface UploadOptions {
   /** Tokens per request, 1 to 100,000 (default 1,000); out of range is `INVALID_ARGUMENT`. */
   chunkSize?: number
   /** Called after each committed chunk; a throw stops the upload and rejects with it. */
   onProgress?: ((progress: UploadProgress) => void) | null
+  /**
+   * Aborts the upload: already aborted, it rejects with `signal.reason`; later, it stops
+   * before the next chunk and abandons the chunk in flight (safe to resend), rejecting with
+   * an `AbortError` `DOMException` whose message says what was committed, with
+   * `committed`, `failedChunk`, `failedRange` and the signal's reason as `cause`.
+   */
+  signal?: AbortSignal | null
+}
+
+/** The rejection of an aborted `uploadTenantTokens` (after it started). */
+export interface UploadAbortError extends DOMException {
+  readonly name: 'AbortError'
+  /** What was committed before the chunk that was not sent or was in flight. */
+  readonly committed: UploadProgress
+  /** That chunk's number (0-based). */
+  readonly failedChunk: number
+  /** That chunk's input indexes, `[start, end)`. */
+  readonly failedRange: [number, number]
+  /** The signal's reason. */
+  readonly cause: unknown
 }
 
 export interface Client {

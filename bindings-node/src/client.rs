@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use descope_mgmt::bindings::{upload_token_batch, TokenChunks};
+use descope_mgmt::bindings::{upload_token_batch, Call, TokenChunks};
 use descope_mgmt::logs::LogQueue;
 use napi::bindgen_prelude::{External, Object, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
+use crate::abort::{gate_arg, guard};
 use crate::arguments;
 use crate::promise::spawn_call;
 use crate::rotated_access_key::RotatedExternal;
@@ -65,22 +66,27 @@ impl Client {
 
     /// Rotates an access key: resolves with its new secret, shown once; the previous secret
     /// stops working. Never retried once it may have reached the server: such a failure
-    /// is `OUTCOME_UNKNOWN`.
+    /// is `OUTCOME_UNKNOWN`. `options.signal` aborts it only while nothing can have been
+    /// sent; after that the call finishes and settles with its outcome.
     #[napi(
         catch_unwind,
-        ts_args_type = "id: string",
+        ts_args_type = "id: string, options?: RequestOptions | null",
         ts_return_type = "Promise<RotatedAccessKey>"
     )]
     pub fn rotate_access_key<'env>(
         &self,
         env: &'env Env,
         id: Option<Unknown<'_>>,
+        gate: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
         let id = arguments::access_key_id_js(id)?;
+        let gate = gate_arg(gate)?;
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { client.rotate_access_key(&id).await },
+            guard(gate, Call::RotateAccessKey, async move {
+                client.rotate_access_key(&id).await
+            }),
             |rotated| Ok(RotatedExternal::new(rotated)),
         )
     }
@@ -88,22 +94,26 @@ impl Client {
     /// Uploads tenant OAuth tokens for outbound apps, all or nothing, at most 100,000 per
     /// call. Invalid items are one `INVALID_ARGUMENT` error (nothing sent); items the server
     /// refuses are one `BATCH_REJECTED` error listing `failures` (nothing stored). Safe to
-    /// repeat.
+    /// repeat, so `options.signal` aborts it at any time (the request in flight is dropped).
     #[napi(
         catch_unwind,
-        ts_args_type = "tokens: Array<TenantToken>",
+        ts_args_type = "tokens: Array<TenantToken>, options?: RequestOptions | null",
         ts_return_type = "Promise<void>"
     )]
     pub fn batch_upload_tenant_tokens<'env>(
         &self,
         env: &'env Env,
         tokens: Option<Unknown<'_>>,
+        gate: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
         let tokens = arguments::tenant_tokens_js(tokens)?;
+        let gate = gate_arg(gate)?;
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { upload_token_batch(&client, &tokens).await },
+            guard(gate, Call::BatchUploadTenantTokens, async move {
+                upload_token_batch(&client, &tokens).await
+            }),
             |()| Ok(()),
         )
     }
@@ -113,13 +123,15 @@ impl Client {
     /// holding only JSON values. Parsing it is much cheaper than reading the array property
     /// by property. If `json` does not decode into tokens (an invalid item, a string with a
     /// lone surrogate) or may not be faithful (a polluted `toJSON`), `tokens` is converted
-    /// the usual way, so errors are the same as `batchUploadTenantTokens`'s.
+    /// the usual way, so errors are the same as `batchUploadTenantTokens`'s. `gate` is the
+    /// call's abort gate or `null`.
     #[napi(catch_unwind, skip_typescript)]
     pub fn batch_upload_tenant_tokens_json<'env>(
         &self,
         env: &'env Env,
         json: String,
         tokens: Unknown<'_>,
+        gate: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
         // A `toJSON` reachable from the array (one added to `Array.prototype` or
         // `Object.prototype`) made `json` something else than the tokens: read them.
@@ -131,10 +143,13 @@ impl Client {
             Some(converted) => converted?,
             None => arguments::tenant_tokens_js(Some(tokens))?,
         };
+        let gate = gate_arg(gate)?;
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { upload_token_batch(&client, &tokens).await },
+            guard(gate, Call::BatchUploadTenantTokens, async move {
+                upload_token_batch(&client, &tokens).await
+            }),
             |()| Ok(()),
         )
     }
@@ -158,28 +173,31 @@ impl Client {
     /// `uploadTenantTokens` for `index.js`, step two: uploads chunk `index` (all or
     /// nothing, safe to resend) and resolves with the progress after it
     /// (`{ tokensDone, tokensTotal, chunksDone, chunksTotal }`), or rejects with the chunk's
-    /// error, whose message says what was committed before it.
+    /// error, whose message says what was committed before it. `gate` is the chunk's abort
+    /// gate or `null` (a chunk is a batch upload: abortable at any time).
     #[napi(catch_unwind, skip_typescript)]
     pub fn upload_tenant_token_chunk<'env>(
         &self,
         env: &'env Env,
         chunks: &External<Arc<TokenChunks>>,
         index: u32,
+        gate: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
         let chunks: Arc<TokenChunks> = Arc::clone(chunks);
         let index = index as usize;
         if index >= chunks.len() {
             return Err(crate::errors::invalid_argument("no such chunk"));
         }
+        let gate = gate_arg(gate)?;
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move {
+            guard(gate, Call::BatchUploadTenantTokens, async move {
                 chunks
                     .upload_chunk(&client, index)
                     .await
                     .map_err(descope_mgmt::Error::from)
-            },
+            }),
             |p| {
                 Ok(serde_json::json!({
                     "tokensDone": p.tokens_done,
@@ -193,21 +211,27 @@ impl Client {
 
     /// Creates a dynamic client registration (DCR) template. Never retried once it may have
     /// reached the server (that could create a duplicate): such a failure is `OUTCOME_UNKNOWN`.
+    /// `options.signal` aborts it only while nothing can have been sent; after that the call
+    /// finishes and settles with its outcome.
     #[napi(
         catch_unwind,
-        ts_args_type = "template: NewDcrTemplate",
+        ts_args_type = "template: NewDcrTemplate, options?: RequestOptions | null",
         ts_return_type = "Promise<DcrTemplate>"
     )]
     pub fn create_dcr_template<'env>(
         &self,
         env: &'env Env,
         template: Option<Unknown<'_>>,
+        gate: Option<Unknown<'_>>,
     ) -> Result<Object<'env>> {
         let template = arguments::new_dcr_template_js(template)?;
+        let gate = gate_arg(gate)?;
         let client = self.inner.clone();
         spawn_call(
             env,
-            async move { client.create_dcr_template(&template).await },
+            guard(gate, Call::CreateDcrTemplate, async move {
+                client.create_dcr_template(&template).await
+            }),
             // `index.js` makes `meta` a non-enumerable property of the template.
             |created| {
                 Ok(serde_json::json!({

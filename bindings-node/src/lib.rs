@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod abort;
 mod arguments;
 mod call_meta;
 mod client;
@@ -23,6 +24,7 @@ mod logs;
 mod promise;
 mod rotated_access_key;
 
+pub use abort::{abort_call, new_abort_gate};
 pub use client::Client;
 pub use errors::{error_codes, set_error_class};
 pub use rotated_access_key::{

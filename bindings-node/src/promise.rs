@@ -1,5 +1,9 @@
 //! Runs a core future on the core's shared runtime and settles a JavaScript promise with
 //! its outcome, without ever blocking the JavaScript thread.
+//!
+//! Every call's future is [`crate::abort::guard`]ed: it ends with `None` when the call was
+//! aborted from JavaScript, whose promise then rejects with a plain error that `index.js`
+//! ignores (it already rejected with the signal's reason).
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -11,6 +15,7 @@ use napi::{Env, Result, Status};
 use crate::errors::js_error;
 
 /// Spawns `call` on `descope_mgmt::bindings::runtime` and returns a promise for its outcome.
+/// `call` yields `None` when it was aborted (see [`crate::abort::guard`]).
 ///
 /// The promise is settled on the JavaScript thread: on success `to_js` converts the value
 /// there; a core error rejects with a `DescopeError` (or `TypeError`) created there
@@ -23,7 +28,7 @@ pub(crate) fn spawn_call<'env, T, D, F, C>(
 ) -> Result<Object<'env>>
 where
     T: Send + 'static,
-    F: Future<Output = descope_mgmt::Result<T>> + Send + 'static,
+    F: Future<Output = Option<descope_mgmt::Result<T>>> + Send + 'static,
     D: ToNapiValue + 'static,
     C: FnOnce(T) -> Result<D> + Send + 'static,
 {
@@ -35,8 +40,12 @@ where
         // Settled on the JavaScript thread, where a rejection's `DescopeError` is created.
         deferred.resolve(move |env: Env| {
             catch_unwind(AssertUnwindSafe(|| match outcome {
-                Ok(Ok(value)) => to_js(value),
-                Ok(Err(error)) => Err(js_error(&env, &error)),
+                Ok(Some(Ok(value))) => to_js(value),
+                Ok(Some(Err(error))) => Err(js_error(&env, &error)),
+                Ok(None) => Err(napi::Error::new(
+                    Status::Cancelled,
+                    "descope-mgmt: the call was aborted",
+                )),
                 Err(join_error) => Err(bug(&join_error.to_string())),
             }))
             .unwrap_or_else(|_| Err(bug("settling the promise panicked")))
