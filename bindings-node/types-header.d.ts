@@ -264,9 +264,8 @@ export interface RequestOptions {
   /**
    * Aborts the call: an already aborted signal rejects with `signal.reason` and sends
    * nothing; an abort while nothing can have been sent (license handshake, waiting for a
-   * connection slot, a backoff before a first send) rejects at once with `signal.reason`
-   * (the `AbortError` `DOMException` of `controller.abort()`, as `fetch` does) and nothing
-   * is sent after it. The batch upload, safe to repeat, is aborted at any time. A rotate or
+   * connection slot) rejects at once with `signal.reason` (the `AbortError` `DOMException`
+   * of `controller.abort()`, as `fetch` does) and nothing is sent after it. The batch upload, safe to repeat, is aborted at any time. A rotate or
    * create that may have been sent is never abandoned: it settles with its own outcome (the
    * result, or its error such as `OUTCOME_UNKNOWN`).
    */
