@@ -274,3 +274,25 @@ test('one abort of a shared signal applies each call its own rule', async () => 
   assert.ok((await rotate).value instanceof RotatedAccessKey)
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0)
 })
+
+test('an abort rejects only calls whose request was never sent, and never sends it later', async () => {
+  // Aborts at random moments around the send: each rotate that rejected with the abort must
+  // be missing from the journal (its x-external-rid), each that settled otherwise present.
+  const client = new Client(emu.options({ maxConnections: 4 }))
+  const outcomes = await Promise.all(
+    Array.from({ length: 300 }, async (_, i) => {
+      const controller = new AbortController()
+      const rid = `abort-race-${i}`
+      const pending = client.withOptions({ externalRequestId: rid }).rotateAccessKey('K2active2', { signal: controller.signal })
+      setTimeout(() => controller.abort(), Math.floor(Math.random() * 20))
+      const { error } = await settled(pending, 0)
+      if (error !== undefined) assert.equal(error, controller.signal.reason, `call ${i}: ${error}`)
+      return { rid, aborted: error !== undefined }
+    }),
+  )
+  await sleep(200)
+  const sent = new Set((await emu.journal()).filter((r) => r.path === ROTATE).map((r) => r.headers['x-external-rid']))
+  for (const { rid, aborted } of outcomes) assert.equal(sent.has(rid), !aborted, rid)
+  const aborted = outcomes.filter((o) => o.aborted).length
+  assert.ok(aborted > 0 && aborted < outcomes.length, `${aborted} of ${outcomes.length} were aborted: no race was tested`)
+})
