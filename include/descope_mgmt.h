@@ -205,6 +205,77 @@ typedef void (*descope_mgmt_log_fn)(enum descope_mgmt_log_level level,
                                     void *user_data);
 
 /**
+ * One attempt's request, answer or retry, as a hook receives it.
+ *
+ * ABI: new fields are only ever appended; `struct_size` says which fields exist.
+ */
+typedef struct descope_mgmt_call_event {
+    /**
+     * `sizeof(descope_mgmt_call_event)` of the library that made it.
+     */
+    size_t struct_size;
+    /**
+     * `"request"`, `"response"` or `"retry"`.
+     */
+    const char *event;
+    /**
+     * `"rotate_access_key"`, `"batch_upload_tenant_tokens"` or `"create_dcr_template"`.
+     */
+    const char *call;
+    /**
+     * The HTTP method.
+     */
+    const char *method;
+    /**
+     * The request path.
+     */
+    const char *path;
+    /**
+     * The answer's HTTP status, or 0 when there was none.
+     */
+    int32_t status;
+    /**
+     * For a retry after no answer, `DESCOPE_MGMT_STATUS_CONNECTION` or
+     * `DESCOPE_MGMT_STATUS_TIMEOUT`; otherwise `DESCOPE_MGMT_STATUS_OK`.
+     */
+    enum descope_mgmt_status code;
+    /**
+     * The attempt, 1 for the first.
+     */
+    uint32_t attempt;
+    /**
+     * For a retry, the wait before the next attempt in milliseconds; otherwise -1.
+     */
+    int64_t retry_in_ms;
+    /**
+     * Milliseconds since the attempt (request, response) or the call (retry) began.
+     */
+    uint64_t elapsed_ms;
+    /**
+     * The server's id of the last answer (`cf-ray`, else `x-request-id`), or NULL.
+     */
+    const char *request_id;
+    /**
+     * The correlation id sent as `x-external-rid`.
+     */
+    const char *external_request_id;
+    /**
+     * The access key id of a rotate, or NULL.
+     */
+    const char *key_id;
+    /**
+     * The size of the body sent (request) or received (response), or -1.
+     */
+    int64_t body_bytes;
+} descope_mgmt_call_event;
+
+/**
+ * A hook: receives one event (valid only during the call) and the options'
+ * `hook_user_data`. Called on the thread that made the call.
+ */
+typedef void (*descope_mgmt_hook_fn)(const struct descope_mgmt_call_event *event, void *user_data);
+
+/**
  * Settings for `descope_mgmt_client_new`.
  *
  * Always start with `descope_mgmt_options_init`, which sets `struct_size` and every field
@@ -290,6 +361,23 @@ typedef struct descope_mgmt_options {
      * Passed to `log_fn` as it is.
      */
     void *log_user_data;
+    /**
+     * Called before each attempt is sent, on the thread that made the call (NULL: none).
+     * Added in the fifth options version, with the three fields after it.
+     */
+    descope_mgmt_hook_fn on_request;
+    /**
+     * Called when an attempt is answered (any status).
+     */
+    descope_mgmt_hook_fn on_response;
+    /**
+     * Called when an attempt failed and will be retried, before the wait.
+     */
+    descope_mgmt_hook_fn on_retry;
+    /**
+     * Passed to the hooks as it is.
+     */
+    void *hook_user_data;
 } descope_mgmt_options;
 
 /**
@@ -322,6 +410,19 @@ typedef struct descope_mgmt_call_options {
      * a fresh random id: 1 to 128 printable ASCII characters without spaces. Copied.
      */
     const char *external_request_id;
+    /**
+     * The time allowed to open a connection, in milliseconds (0 is a `CONFIG` error).
+     * Added in the second version, with the two fields after it.
+     */
+    int64_t connect_timeout_ms;
+    /**
+     * A W3C `traceparent` to send (`00-<32 hex>-<16 hex>-<2 hex>`), or NULL. Copied.
+     */
+    const char *traceparent;
+    /**
+     * The W3C `tracestate` sent with `traceparent`, or NULL. Copied.
+     */
+    const char *tracestate;
 } descope_mgmt_call_options;
 
 /**

@@ -47,8 +47,8 @@ fi
 export PATH="$VENV/bin:$PATH"
 # The binding is a member of the Cargo workspace: build into the repository's target/.
 export CARGO_TARGET_DIR="$ROOT/target"
-if ! python -c "import maturin, pytest, mypy" >/dev/null 2>&1; then
-  python -m pip install --quiet --disable-pip-version-check "maturin>=1.9,<2" pytest mypy
+if ! python -c "import maturin, pytest, mypy, opentelemetry.propagate" >/dev/null 2>&1; then
+  python -m pip install --quiet --disable-pip-version-check "maturin>=1.9,<2" pytest mypy opentelemetry-api
 fi
 
 step "build and install the binding (debug)"

@@ -31,12 +31,24 @@ pub struct descope_mgmt_call_options {
     /// Sent as `x-external-rid` on every call through the view (and each retry) instead of
     /// a fresh random id: 1 to 128 printable ASCII characters without spaces. Copied.
     pub external_request_id: *const c_char,
+    /// The time allowed to open a connection, in milliseconds (0 is a `CONFIG` error).
+    /// Added in the second version, with the two fields after it.
+    pub connect_timeout_ms: i64,
+    /// A W3C `traceparent` to send (`00-<32 hex>-<16 hex>-<2 hex>`), or NULL. Copied.
+    pub traceparent: *const c_char,
+    /// The W3C `tracestate` sent with `traceparent`, or NULL. Copied.
+    pub tracestate: *const c_char,
 }
 
 /// The size of the first version of `descope_mgmt_call_options`.
 const CALL_OPTIONS_V1_SIZE: usize =
     std::mem::offset_of!(descope_mgmt_call_options, external_request_id)
         + size_of::<*const c_char>();
+
+/// The size a caller's struct needs for `connect_timeout_ms`, `traceparent` and
+/// `tracestate`.
+const CALL_OPTIONS_V2_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_call_options, tracestate) + size_of::<*const c_char>();
 
 /// Fills `options` with "unset" everywhere and sets `struct_size`.
 #[no_mangle]
@@ -53,6 +65,9 @@ pub extern "C" fn descope_mgmt_call_options_init(
             max_retries: DESCOPE_MGMT_UNSET,
             max_retry_wait_ms: DESCOPE_MGMT_UNSET.into(),
             external_request_id: ptr::null(),
+            connect_timeout_ms: DESCOPE_MGMT_UNSET.into(),
+            traceparent: ptr::null(),
+            tracestate: ptr::null(),
         };
         // SAFETY: not NULL; the caller passes a writable `descope_mgmt_call_options`.
         unsafe { options.write(unset) };
@@ -91,12 +106,28 @@ fn view_options(options: *const descope_mgmt_call_options) -> FfiResult<ViewOpti
             "options.struct_size is {size}, expected at least {CALL_OPTIONS_V1_SIZE}: initialise the options with descope_mgmt_call_options_init"
         )));
     }
-    // SAFETY: not NULL, and `size` covers the first version.
-    let o = unsafe { &*options };
+    // Fields are read one by one through raw pointers: the caller's struct may be the
+    // first, smaller version.
+    macro_rules! field {
+        ($name:ident) => {
+            // SAFETY: not NULL, and `size` covers the field (checked before each use).
+            unsafe { ptr::addr_of!((*options).$name).read() }
+        };
+    }
+    let (connect_timeout_ms, traceparent, tracestate) = if size >= CALL_OPTIONS_V2_SIZE {
+        (
+            field!(connect_timeout_ms),
+            field!(traceparent),
+            field!(tracestate),
+        )
+    } else {
+        (DESCOPE_MGMT_UNSET.into(), ptr::null(), ptr::null())
+    };
     let numbers = [
-        (ClientOption::Timeout, o.timeout_ms),
-        (ClientOption::MaxRetries, o.max_retries.into()),
-        (ClientOption::MaxRetryWait, o.max_retry_wait_ms),
+        (ClientOption::Timeout, field!(timeout_ms)),
+        (ClientOption::ConnectTimeout, connect_timeout_ms),
+        (ClientOption::MaxRetries, field!(max_retries).into()),
+        (ClientOption::MaxRetryWait, field!(max_retry_wait_ms)),
     ];
     for (option, n) in numbers {
         if n >= 0 {
@@ -104,8 +135,16 @@ fn view_options(options: *const descope_mgmt_call_options) -> FfiResult<ViewOpti
         }
     }
     let name = ViewOptions::external_request_id_name(Binding::C);
-    if let Some(id) = opt_str_arg(o.external_request_id, &format!("options.{name}"))? {
+    if let Some(id) = opt_str_arg(field!(external_request_id), &format!("options.{name}"))? {
         out.set_external_request_id(id.to_owned());
+    }
+    let state = opt_str_arg(tracestate, "options.tracestate")?;
+    match opt_str_arg(traceparent, "options.traceparent")? {
+        Some(parent) => out.set_trace_context(parent.to_owned(), state.map(str::to_owned)),
+        None if state.is_some() => return Err(Failure::invalid(
+            "options.tracestate is sent only with options.traceparent: set both; nothing was sent",
+        )),
+        None => {}
     }
     Ok(out)
 }

@@ -10,6 +10,7 @@ use crate::args::opt_str_arg;
 use crate::boundary::{call, call_out};
 use crate::convert::{assert_send_sync, handle};
 use crate::error::{descope_mgmt_error, Failure, FfiResult};
+use crate::hooks::descope_mgmt_hook_fn;
 use crate::logs::{descope_mgmt_log_fn, LogTarget};
 use crate::panic::free_box;
 use crate::status::descope_mgmt_status;
@@ -101,6 +102,15 @@ pub struct descope_mgmt_options {
     pub log_fn: descope_mgmt_log_fn,
     /// Passed to `log_fn` as it is.
     pub log_user_data: *mut c_void,
+    /// Called before each attempt is sent, on the thread that made the call (NULL: none).
+    /// Added in the fifth options version, with the three fields after it.
+    pub on_request: descope_mgmt_hook_fn,
+    /// Called when an attempt is answered (any status).
+    pub on_response: descope_mgmt_hook_fn,
+    /// Called when an attempt failed and will be retried, before the wait.
+    pub on_retry: descope_mgmt_hook_fn,
+    /// Passed to the hooks as it is.
+    pub hook_user_data: *mut c_void,
 }
 
 /// The size of the first version of `descope_mgmt_options`: every field up to
@@ -119,6 +129,10 @@ const OPTIONS_V3_SIZE: usize =
 /// The size a caller's struct needs for `log_level`, `log_fn` and `log_user_data`.
 const OPTIONS_V4_SIZE: usize =
     std::mem::offset_of!(descope_mgmt_options, log_user_data) + size_of::<*mut c_void>();
+
+/// The size a caller's struct needs for the hooks and `hook_user_data`.
+const OPTIONS_V5_SIZE: usize =
+    std::mem::offset_of!(descope_mgmt_options, hook_user_data) + size_of::<*mut c_void>();
 
 /// Fills `options` with the defaults: `struct_size = sizeof(descope_mgmt_options)`, every
 /// string NULL, every number `DESCOPE_MGMT_UNSET`.
@@ -146,6 +160,10 @@ pub extern "C" fn descope_mgmt_options_init(
             log_level: ptr::null(),
             log_fn: None,
             log_user_data: ptr::null_mut(),
+            on_request: None,
+            on_response: None,
+            on_retry: None,
+            hook_user_data: ptr::null_mut(),
         };
         // SAFETY: not NULL; the caller passes a writable `descope_mgmt_options`.
         unsafe { options.write(defaults) };
@@ -213,6 +231,14 @@ fn options_from(options: *const descope_mgmt_options) -> FfiResult<(ClientOption
     } else {
         (ptr::null(), None, ptr::null_mut())
     };
+    if size >= OPTIONS_V5_SIZE {
+        out.hooks(crate::hooks::hooks(
+            field!(on_request),
+            field!(on_response),
+            field!(on_retry),
+            field!(hook_user_data),
+        ));
+    }
     for (option, p) in [
         (ProjectId, o.project_id),
         (ManagementKey, o.management_key),

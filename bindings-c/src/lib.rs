@@ -39,6 +39,8 @@ mod strings;
 
 mod logs;
 
+mod hooks;
+
 mod client;
 
 mod call_options;
@@ -60,7 +62,8 @@ mod dcr_templates;
 //   args                                        -> error
 //   boundary (call, call_out, json_out)         -> error, status, convert
 //   logs                                        -> convert
-//   client                                      -> logs, boundary, args, and the layers below
+//   hooks                                       -> status, convert
+//   client                                      -> logs, hooks, boundary, args, and the layers below
 //   call_options                                -> client, boundary, args, and the layers below
 //   call_meta                                   -> panic, convert
 //   access_keys, tenant_tokens, dcr_templates   -> call_meta, client, boundary, args, and the layers below
@@ -78,6 +81,7 @@ pub use call_options::*;
 pub use client::*;
 pub use dcr_templates::*;
 pub use error::*;
+pub use hooks::{descope_mgmt_call_event, descope_mgmt_hook_fn};
 pub use logs::{descope_mgmt_log_fn, descope_mgmt_log_level};
 pub use status::*;
 pub use strings::*;

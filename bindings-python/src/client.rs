@@ -15,6 +15,7 @@ use pyo3::types::{PyDict, PyString};
 use crate::asyncio::{AsyncCall, OnCancel};
 use crate::blocking::{deliver, register_shutdown_hook, wait};
 use crate::errors::{raise, to_pyerr};
+use crate::hooks::PyHooks;
 use crate::inputs::{config_str, key_id, new_template, TokenList};
 use crate::results::{PyDcrTemplate, PyRotatedAccessKey};
 use crate::upload::{upload_async, upload_blocking, PyUploadProgress};
@@ -33,9 +34,13 @@ impl Shared {
         py: Python<'_>,
         texts: [(ClientOption, Option<&Bound<'_, PyAny>>); 7],
         numbers: [(ClientOption, Option<f64>); 5],
+        hooks: Option<PyHooks>,
     ) -> PyResult<Shared> {
         let mut o = ClientOptions::new(Binding::Python);
         o.log_sink(crate::logs::QUEUE.clone());
+        if let Some(h) = hooks {
+            h.install(&mut o);
+        }
         let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
         for (option, value) in texts {
             let path;
@@ -61,6 +66,11 @@ impl Shared {
         })
     }
 
+    /// The client for one call: with the caller's active OpenTelemetry trace context.
+    fn for_call(&self, py: Python<'_>) -> PyResult<Client> {
+        self.get(py).map(|c| crate::trace_context::traced(py, c))
+    }
+
     fn get(&self, py: Python<'_>) -> PyResult<Client> {
         let guard = self.client.read().unwrap_or_else(|p| p.into_inner());
         guard.clone().ok_or_else(|| {
@@ -73,19 +83,24 @@ impl Shared {
     }
 
     /// A view of this client (see `with_options`), its settings checked by the core.
+    #[allow(clippy::too_many_arguments)]
     fn view(
         &self,
         py: Python<'_>,
         timeout: Option<f64>,
+        connect_timeout: Option<f64>,
         max_retries: Option<i64>,
         max_retry_wait: Option<f64>,
         external_request_id: Option<&Bound<'_, PyAny>>,
+        traceparent: Option<&Bound<'_, PyAny>>,
+        tracestate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Shared> {
         use ClientOption::*;
         let core = |e: descope_mgmt::Error| to_pyerr(py, &e);
         let mut o = ViewOptions::new(Binding::Python);
         let numbers = [
             (Timeout, timeout),
+            (ConnectTimeout, connect_timeout),
             (MaxRetries, max_retries.map(|n| n as f64)),
             (MaxRetryWait, max_retry_wait),
         ];
@@ -97,6 +112,18 @@ impl Shared {
         let name = ViewOptions::external_request_id_name(Binding::Python);
         if let Some(id) = config_str(external_request_id, name)? {
             o.set_external_request_id(id);
+        }
+        let state = config_str(tracestate, "tracestate")?;
+        match config_str(traceparent, "traceparent")? {
+            Some(parent) => o.set_trace_context(parent, state),
+            None if state.is_some() => {
+                return Err(raise(
+                    py,
+                    ErrorCode::InvalidArgument,
+                    "tracestate is sent only with a traceparent: pass both; nothing was sent",
+                ))
+            }
+            None => {}
         }
         let view = o.apply(&self.get(py)?).map_err(core)?;
         Ok(Shared {
@@ -162,7 +189,7 @@ macro_rules! client_class {
         #[pymethods]
         impl $py {
             #[new]
-            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, proxy=None, no_proxy=None, ca_bundle=None, log_level=None))]
+            #[pyo3(signature = (project_id=None, management_key=None, *, base_url=None, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, proxy=None, no_proxy=None, ca_bundle=None, log_level=None, on_request=None, on_response=None, on_retry=None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -178,8 +205,12 @@ macro_rules! client_class {
                 no_proxy: Option<&Bound<'_, PyAny>>,
                 ca_bundle: Option<&Bound<'_, PyAny>>,
                 log_level: Option<&Bound<'_, PyAny>>,
+                on_request: Option<&Bound<'_, PyAny>>,
+                on_response: Option<&Bound<'_, PyAny>>,
+                on_retry: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Self> {
                 use ClientOption::*;
+                let hooks = PyHooks::new(on_request, on_response, on_retry)?;
                 let shared = Shared::build(
                     py,
                     [
@@ -198,6 +229,7 @@ macro_rules! client_class {
                         (MaxRetryWait, max_retry_wait),
                         (MaxConnections, max_connections.map(|n| n as f64)),
                     ],
+                    hooks,
                 )?;
                 register_shutdown_hook(py)?;
                 Ok(Self(shared))
@@ -208,17 +240,24 @@ macro_rules! client_class {
             /// A view of this client whose calls use these settings over the client's
             /// (seconds, like the constructor's), sharing its connection pool; cheap to make
             /// for one call. `external_request_id` is sent as `x-external-rid` on every call
-            /// through the view instead of a fresh random id.
-            #[pyo3(signature = (*, timeout=None, max_retries=None, max_retry_wait=None, external_request_id=None))]
+            /// through the view instead of a fresh random id; `traceparent` (and
+            /// `tracestate`) as the W3C trace context instead of OpenTelemetry's active one.
+            #[pyo3(signature = (*, timeout=None, connect_timeout=None, max_retries=None, max_retry_wait=None, external_request_id=None, traceparent=None, tracestate=None))]
+            #[allow(clippy::too_many_arguments)]
             fn with_options(
                 &self,
                 py: Python<'_>,
                 timeout: Option<f64>,
+                connect_timeout: Option<f64>,
                 max_retries: Option<i64>,
                 max_retry_wait: Option<f64>,
                 external_request_id: Option<&Bound<'_, PyAny>>,
+                traceparent: Option<&Bound<'_, PyAny>>,
+                tracestate: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Self> {
-                self.0.view(py, timeout, max_retries, max_retry_wait, external_request_id).map(Self)
+                self.0
+                    .view(py, timeout, connect_timeout, max_retries, max_retry_wait, external_request_id, traceparent, tracestate)
+                    .map(Self)
             }
 
             /// Releases the connection pool. Calls made afterwards raise `ConfigError`.
@@ -273,7 +312,7 @@ client_class! {
         id: &Bound<'_, PyAny>,
     ) -> PyResult<PyRotatedAccessKey> {
         let id = key_id(id)?;
-        let client = self.0.get(py)?;
+        let client = self.0.for_call(py)?;
         let waited = wait(
             py,
             async move { client.rotate_access_key(&id).await },
@@ -286,7 +325,7 @@ client_class! {
     /// `TenantToken` objects or dicts (snake_case or camelCase keys). Raises
     /// `BatchRejectedError` (with `.failures`) when the server stored nothing.
     fn batch_upload_tenant_tokens(&self, py: Python<'_>, tokens: TokenList) -> PyResult<()> {
-        let client = self.0.get(py)?;
+        let client = self.0.for_call(py)?;
         let tokens = tokens.0;
         // Safe to repeat: Ctrl-C abandons it at any point.
         let waited = wait(
@@ -313,7 +352,7 @@ client_class! {
         chunk_size: i64,
         on_progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyUploadProgress> {
-        let client = self.0.get(py)?;
+        let client = self.0.for_call(py)?;
         upload_blocking(py, client, tokens, chunk_size, on_progress)
     }
 
@@ -329,7 +368,7 @@ client_class! {
         options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<PyDcrTemplate> {
         let template = new_template(py, name, options)?;
-        let client = self.0.get(py)?;
+        let client = self.0.for_call(py)?;
         let waited = wait(
             py,
             async move { client.create_dcr_template(&template).await },
@@ -369,7 +408,7 @@ client_class! {
     /// Cancelling it after the request may have reached the server does not abandon it:
     /// the rotated key is still returned (or the call's own error raised).
     fn rotate_access_key(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> AsyncCall {
-        match key_id(id).and_then(|id| Ok((self.0.get(py)?, id))) {
+        match key_id(id).and_then(|id| Ok((self.0.for_call(py)?, id))) {
             Ok((client, id)) => AsyncCall::new(
                 move || async move { client.rotate_access_key(&id).await },
                 rotated_to_py,
@@ -383,7 +422,7 @@ client_class! {
     /// Returns an awaitable.
     fn batch_upload_tenant_tokens(&self, py: Python<'_>, tokens: TokenList) -> AsyncCall {
         let tokens = tokens.0;
-        match self.0.get(py) {
+        match self.0.for_call(py) {
             Ok(client) => AsyncCall::new(
                 move || async move { upload_token_batch(&client, &tokens).await },
                 none_to_py,
@@ -404,7 +443,7 @@ client_class! {
         chunk_size: i64,
         on_progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        upload_async(py, self.0.get(py), tokens, chunk_size, on_progress)
+        upload_async(py, self.0.for_call(py), tokens, chunk_size, on_progress)
     }
 
     /// Creates a dynamic registration template (see `Client.create_dcr_template`).
@@ -417,7 +456,7 @@ client_class! {
         options: Option<&Bound<'py, PyDict>>,
     ) -> AsyncCall {
         let template = new_template(py, name, options);
-        match template.and_then(|t| Ok((self.0.get(py)?, t))) {
+        match template.and_then(|t| Ok((self.0.for_call(py)?, t))) {
             Ok((client, template)) => AsyncCall::new(
                 move || async move { client.create_dcr_template(&template).await },
                 template_to_py,

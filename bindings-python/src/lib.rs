@@ -15,12 +15,14 @@ mod asyncio;
 mod blocking;
 mod client;
 mod errors;
+mod hooks;
 mod inputs;
 mod json;
 mod logs;
 mod model_class;
 mod results;
 mod source;
+mod trace_context;
 mod upload;
 
 use pyo3::prelude::*;
@@ -39,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyDcrTemplate>()?;
     m.add_class::<results::PyCallMeta>()?;
     m.add_class::<upload::PyUploadProgress>()?;
+    m.add_class::<hooks::PyCallEvent>()?;
     inputs::add_input_properties(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Every stable error code, from the core (`descope_mgmt.errors` has one class each).

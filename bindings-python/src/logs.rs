@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+pub use descope_mgmt::logs::LogSink;
 use descope_mgmt::logs::{LogLevel, LogQueue, LogRecord};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -17,8 +18,10 @@ use pyo3::types::PyDict;
 /// The queue every Python client logs to.
 pub static QUEUE: LazyLock<Arc<LogQueue>> = LazyLock::new(|| Arc::new(LogQueue::default()));
 
-/// Hands the queued records to Python's `logging`, in order.
+/// Runs the caller's queued hooks (`crate::hooks`), then hands the queued records to
+/// Python's `logging`, in order.
 pub fn flush(py: Python<'_>) {
+    crate::hooks::run(py);
     let records = QUEUE.drain();
     if records.is_empty() {
         return;

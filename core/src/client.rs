@@ -183,8 +183,8 @@ impl Client {
         }
     }
 
-    /// The overrides of a view.
-    pub(crate) fn call_options(&self) -> Option<&CallOptions> {
+    /// What this client overrides, when it is a view made by [`Client::with_options`].
+    pub fn call_options(&self) -> Option<&CallOptions> {
         self.call.as_deref()
     }
 

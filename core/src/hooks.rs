@@ -7,8 +7,8 @@
 //! - `on_retry`: an attempt failed and will be retried after `retry_in_ms`.
 //!
 //! A hook runs on the thread that runs the call (in Rust, the runtime's), so it should be
-//! quick. A hook that panics is logged (a `warn` record, `event=hook_failed`) and ignored:
-//! it never changes a call's outcome. The Python and Node bindings run their hooks on the
+//! quick. A hook that panics is logged (a `warn` record, `event=hook_failed`, at any log
+//! level, even off) and ignored: it never changes a call's outcome. The Python and Node bindings run their hooks on the
 //! caller's own thread instead (see [`HookQueue`]).
 
 use std::fmt;
@@ -105,7 +105,9 @@ impl Hooks {
             return;
         };
         if catch_unwind(AssertUnwindSafe(|| hook(event))).is_err() {
-            logs.emit(hook_failed(event));
+            // The caller's own code failed: reported whatever the log level (the logger's
+            // own filters still apply), so a broken hook never goes unnoticed.
+            logs.sink.log(&hook_failed(event));
         }
     }
 }
@@ -160,7 +162,7 @@ mod tests {
             .on_retry(|_| panic!("a broken hook"));
         let logged = Arc::new(LogQueue::default());
         let logs = Logs {
-            level: Some(LogLevel::Warn),
+            level: None,
             sink: logged.clone(),
         };
         assert!(hooks.wants(LogEvent::Request) && !hooks.wants(LogEvent::Response));

@@ -1305,6 +1305,96 @@ static void test_call_options(void) {
     end();
 }
 
+/* ---- hooks and trace context ------------------------------------------------------------ */
+
+struct hook_capture {
+    char seen[1024];
+    size_t len;
+    int other_thread;
+    int bad_event;
+    pthread_t caller;
+    char ext[160];
+};
+
+static void capture_hook(const descope_mgmt_call_event *e, void *user_data) {
+    struct hook_capture *c = user_data;
+    if (!pthread_equal(pthread_self(), c->caller)) c->other_thread++;
+    if (!e || e->struct_size < sizeof *e || !e->external_request_id || !e->call) {
+        c->bad_event++;
+        return;
+    }
+    if (!c->ext[0]) snprintf(c->ext, sizeof c->ext, "%s", e->external_request_id);
+    if (strcmp(c->ext, e->external_request_id) != 0) c->bad_event++;
+    if (strcmp(e->event, "retry") == 0 && e->retry_in_ms < 0) c->bad_event++;
+    if (strcmp(e->event, "request") == 0 && (e->status != 0 || e->body_bytes <= 0)) c->bad_event++;
+    int n = snprintf(c->seen + c->len, sizeof c->seen - c->len, "%s:%d:%u ", e->event, e->status, e->attempt);
+    if (n > 0 && c->len + (size_t)n < sizeof c->seen) c->len += (size_t)n;
+}
+
+static void test_hooks_and_trace_context(void) {
+    begin("hooks: on_request/on_response/on_retry get each attempt on the calling thread; a view sends traceparent and its connect timeout");
+    emu_reset();
+    struct hook_capture cap = {.len = 0, .other_thread = 0, .bad_event = 0, .caller = pthread_self(), .ext = ""};
+    descope_mgmt_options o;
+    descope_mgmt_options_init(&o);
+    CHECK(o.on_request == NULL && o.hook_user_data == NULL, "init leaves hooks unset");
+    o.project_id = g_project;
+    o.management_key = g_key;
+    o.base_url = g_url;
+    o.on_request = capture_hook;
+    o.on_response = capture_hook;
+    o.on_retry = capture_hook;
+    o.hook_user_data = &cap;
+    descope_mgmt_client *c = NULL;
+    descope_mgmt_error *err = NULL;
+    descope_mgmt_status st = descope_mgmt_client_new(&o, &c, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    json_free(emu_json("POST", "/emulator/faults",
+                       "{\"method\":\"POST\",\"path\":\"" BATCH_PATH "\",\"status\":503,\"times\":1}"));
+    descope_mgmt_tenant_token t = {0};
+    t.app_id = "google-drive";
+    t.tenant_id = "T2hook";
+    t.access_token = "at-hook-0123456789";
+    st = descope_mgmt_batch_upload_tenant_tokens(c, &t, 1, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    CHECK(strcmp(cap.seen, "request:0:1 response:503:1 retry:503:1 request:0:2 response:200:2 ") == 0,
+          "hook order: %s", cap.seen);
+    CHECK(cap.other_thread == 0 && cap.bad_event == 0, "%d on another thread, %d bad events", cap.other_thread,
+          cap.bad_event);
+    /* A view: traceparent and tracestate are sent; a bad one is refused. */
+    descope_mgmt_call_options co;
+    descope_mgmt_call_options_init(&co);
+    CHECK(co.connect_timeout_ms == DESCOPE_MGMT_UNSET && co.traceparent == NULL, "call options init");
+    co.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    co.tracestate = "vendor=v1";
+    descope_mgmt_client *view = NULL;
+    st = descope_mgmt_client_with_options(c, &co, &view, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    descope_mgmt_rotated_key *key = NULL;
+    st = descope_mgmt_rotate_access_key(view, "K2active", &key, &err);
+    CHECK_STATUS(st, DESCOPE_MGMT_STATUS_OK, err);
+    descope_mgmt_rotated_key_free(key);
+    descope_mgmt_client_free(view);
+    json_value *j = emu_json("GET", "/emulator/journal?method=POST&path=/v1/mgmt/accesskey/rotate", NULL);
+    const json_value *reqs = json_get(j, "requests");
+    const json_value *h = reqs && reqs->count == 1 ? json_get(reqs->items[0], "headers") : NULL;
+    CHECK(streq(json_get_str(h, "traceparent"), co.traceparent), "traceparent %s", or_null(json_get_str(h, "traceparent")));
+    CHECK(streq(json_get_str(h, "tracestate"), "vendor=v1"), "tracestate");
+    json_free(j);
+    co.traceparent = "00-nope";
+    st = descope_mgmt_client_with_options(c, &co, &view, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_INVALID_ARGUMENT, "traceparent");
+    descope_mgmt_error_free(err);
+    err = NULL;
+    descope_mgmt_call_options_init(&co);
+    co.connect_timeout_ms = 0;
+    st = descope_mgmt_client_with_options(c, &co, &view, &err);
+    EXPECT_ERROR(st, err, DESCOPE_MGMT_STATUS_CONFIG, "connect_timeout_ms");
+    descope_mgmt_error_free(err);
+    descope_mgmt_client_free(c);
+    end();
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *info = getenv("DESCOPE_EMULATOR_INFO");
@@ -1340,6 +1430,7 @@ int main(void) {
     test_threads();
     test_request_ids();
     test_logs();
+    test_hooks_and_trace_context();
     test_call_options();
 
     json_free(g_info);

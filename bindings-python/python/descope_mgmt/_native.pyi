@@ -17,6 +17,7 @@ __all__ = [
     "ERROR_CODES",
     "AccessKey",
     "AsyncClient",
+    "CallEvent",
     "CallMeta",
     "Client",
     "DcrTemplate",
@@ -101,6 +102,48 @@ class RotatedAccessKey(_Model):
     @property
     def meta(self) -> CallMeta:
         """How the call went; not part of the value, ``to_dict()`` or ``==``."""
+
+@final
+class CallEvent:
+    """What a hook (``on_request``, ``on_response``, ``on_retry``) receives: one attempt's
+    request, answer or retry. The fields of a log record: never a header value, a body, a
+    token or a key. Immutable."""
+
+    @property
+    def event(self) -> Literal["request", "response", "retry"]: ...
+    @property
+    def call(self) -> Literal["rotate_access_key", "batch_upload_tenant_tokens", "create_dcr_template"]: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> int | None:
+        """The answer's HTTP status, if there was one."""
+    @property
+    def code(self) -> str | None:
+        """For a retry after no answer: ``CONNECTION`` or ``TIMEOUT``."""
+    @property
+    def attempt(self) -> int:
+        """The attempt, 1 for the first."""
+    @property
+    def retry_in_ms(self) -> int | None:
+        """For a retry, the wait before the next attempt."""
+    @property
+    def elapsed_ms(self) -> int: ...
+    @property
+    def request_id(self) -> str | None:
+        """The server's id of the last answer (``cf-ray``, else ``x-request-id``)."""
+    @property
+    def external_request_id(self) -> str:
+        """The correlation id sent as ``x-external-rid``."""
+    @property
+    def key_id(self) -> str | None: ...
+    @property
+    def header_names(self) -> list[str]:
+        """The names (never the values) of the headers sent."""
+    @property
+    def body_bytes(self) -> int | None: ...
 
 @final
 class CallMeta:
@@ -264,6 +307,12 @@ class _ClientBase:
     ``logging.getLogger("descope_mgmt")``: ``info`` one per call, ``warn`` each retry,
     ``error`` each failed call, ``debug`` every attempt (header names and body sizes, never
     a value). No record holds a header value, a body, a token, a cleartext or the key.
+
+    ``on_request``, ``on_response`` and ``on_retry`` are called with a :class:`CallEvent`
+    on the caller's thread (for :class:`AsyncClient`, the event loop's), in order, before
+    the call returns. A hook that raises is logged (``event=hook_failed``) and ignored.
+    When ``opentelemetry`` is importable and a span is active, each call sends its W3C
+    ``traceparent``/``tracestate``.
     """
 
     def __new__(
@@ -281,17 +330,25 @@ class _ClientBase:
         no_proxy: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
         log_level: Literal["off", "error", "warn", "info", "debug"] | None = None,
+        on_request: Callable[[CallEvent], object] | None = None,
+        on_response: Callable[[CallEvent], object] | None = None,
+        on_retry: Callable[[CallEvent], object] | None = None,
     ) -> Self: ...
     def with_options(
         self,
         *,
         timeout: float | None = None,
+        connect_timeout: float | None = None,
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
         external_request_id: str | None = None,
+        traceparent: str | None = None,
+        tracestate: str | None = None,
     ) -> Self:
         """A view whose calls use these settings over the client's, sharing its pool;
-        ``external_request_id`` is sent as ``x-external-rid`` instead of a random id."""
+        ``external_request_id`` is sent as ``x-external-rid`` instead of a random id, and
+        ``traceparent``/``tracestate`` as the W3C trace context instead of
+        OpenTelemetry's active one."""
     def close(self) -> None: ...
     @property
     def project_id(self) -> str: ...
@@ -336,9 +393,7 @@ class Client(_ClientBase):
         chunk_size: int = 1000,
         on_progress: Callable[[UploadProgress], object] | None = None,
     ) -> UploadProgress: ...
-    def create_dcr_template(
-        self, name: str, **options: Unpack[_TemplateOptions]
-    ) -> DcrTemplate: ...
+    def create_dcr_template(self, name: str, **options: Unpack[_TemplateOptions]) -> DcrTemplate: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,
@@ -361,9 +416,7 @@ class AsyncClient(_ClientBase):
         chunk_size: int = 1000,
         on_progress: Callable[[UploadProgress], object] | None = None,
     ) -> UploadProgress: ...
-    async def create_dcr_template(
-        self, name: str, **options: Unpack[_TemplateOptions]
-    ) -> DcrTemplate: ...
+    async def create_dcr_template(self, name: str, **options: Unpack[_TemplateOptions]) -> DcrTemplate: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self,
