@@ -9,7 +9,11 @@ only. It measures, in one run and against the same server:
   all clients alike;
 - import / require time in a fresh process (timed inside it), interleaved too;
 - client construction time;
-- one batch upload of N tokens per client in a fresh process: wall time and peak RSS.
+- one batch upload of N tokens per client in a fresh process: wall time and peak RSS;
+- "logging off": sequential rotate calls/s of the core with logs off (the default) against
+  the same core built at the commit before the logs were added, in alternating short
+  rounds, with a second logs-off worker as the run's own noise reference and the core
+  with logs on (error, info) for comparison.
 
 It writes ``results.json`` (read by ``bench/report.py``), prints a table, and exits
 non-zero when any client failed to run.
@@ -39,9 +43,11 @@ KEY_ID = "K2active2"
 # runs, batch size and reps, construction counts (ours, Python SDK, Node SDK).
 MODES = {
     "full": dict(seconds=1.5, warmup=3.0, reps=9, import_runs=21, batch_count=10_000, batch_reps=3,
-                 construct_reps=3, construct_ours=1000, construct_py_sdk=10, construct_node_sdk=200),
+                 construct_reps=3, construct_ours=1000, construct_py_sdk=10, construct_node_sdk=200,
+                 logs_rounds=30, logs_seconds=0.3, logs_warmup=1.0),
     "smoke": dict(seconds=0.2, warmup=0.2, reps=3, import_runs=3, batch_count=500, batch_reps=1,
-                  construct_reps=1, construct_ours=10, construct_py_sdk=2, construct_node_sdk=5),
+                  construct_reps=1, construct_ours=10, construct_py_sdk=2, construct_node_sdk=5,
+                  logs_rounds=2, logs_seconds=0.1, logs_warmup=0.1),
 }
 
 
@@ -441,6 +447,181 @@ def targets(throughput, imports):
     return rows
 
 
+# "Logging off": PASS when the median per-round ratio of the pre-logs core's calls/s to the
+# current core's (logs off) is at most 1 + max(LOGS_FLOOR, 2 standard errors of a median of the
+# run's own A-vs-A ratios: two identical logs-off worker processes).
+LOGS_FLOOR = 0.03
+
+
+def logs_workers(args):
+    """(id, label, argv, BENCH_LOG_LEVEL) of the logging-off workers; all rotate sequentially."""
+    core = [args.core_bin, "serve"]
+    rows = [
+        ("off", "current core, logs off (default)", core, None),
+        ("off-2", "current core, logs off, 2nd process (noise reference)", core, None),
+    ]
+    if args.prelogs_bin:
+        rows.append(("prelogs", f"core before the logs ({args.prelogs_rev or 'pre-logs commit'})",
+                     [args.prelogs_bin, "serve"], None))
+    rows += [
+        ("error", "current core, logs at error (no record for a success)", core, "error"),
+        ("info", "current core, logs at info, counting sink (one record per call)", core, "info"),
+    ]
+    return rows
+
+
+def proc_cpu_ns(pid):
+    """CPU time of every thread of process `pid` so far, in ns (schedstat), or None."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass  # a thread that just exited
+    except OSError:
+        return None
+    return total
+
+
+def check_log_records(wid, r):
+    """A logs-on worker's records: none at error (every call succeeds), one per call at info."""
+    want = {"error": 0, "info": r["calls"]}.get(wid)
+    if want is not None and r.get("logRecords") != want:
+        raise RuntimeError(f"{r.get('logRecords')} log records for {r['calls']} calls, expected {want}")
+
+
+def run_logs_off(args, cfg, emu, env, log_dir):
+    """Interleaved rounds of every logging-off worker (1 task each); paired ratios per round."""
+    workers = []
+    for wid, label, argv, level in logs_workers(args):
+        s = Scenario("logs-" + wid, label, "rust", "logs", argv, 1, "1 task")
+        wenv = dict(env)
+        wenv.pop("BENCH_LOG_LEVEL", None)
+        if level:
+            wenv["BENCH_LOG_LEVEL"] = level
+        try:
+            s.worker = Worker(s, wenv, log_dir)
+        except OSError as e:
+            s.error = f"cannot start {argv[0]}: {e}"
+        workers.append((wid, s))
+    for wid, s in workers:
+        if s.error:
+            continue
+        try:
+            emu.reset()
+            r = s.worker.request(run_cmd(s, cfg["logs_warmup"]), timeout=cfg["logs_warmup"] + 120)
+            check_reply(r)
+            check_log_records(wid, r)
+        except Exception as e:  # noqa: BLE001
+            s.error = str(e)
+            log(f"  FAILED  {s.id}: {s.error}")
+    n = len(workers)
+    for rnd in range(cfg["logs_rounds"]):
+        # Every worker once per round; the order alternates and rotates, so no worker keeps
+        # the same neighbours or the same place after the emulator reset.
+        order = workers[rnd % n:] + workers[:rnd % n]
+        if rnd % 2:
+            order.reverse()
+        for wid, s in order:
+            if s.error:
+                continue
+            try:
+                emu.reset()
+                cpu = proc_cpu_ns(s.worker.proc.pid)
+                r = s.worker.request(run_cmd(s, cfg["logs_seconds"]), timeout=cfg["logs_seconds"] + 120)
+                cpu_after = proc_cpu_ns(s.worker.proc.pid)
+                check_reply(r)
+                check_log_records(wid, r)
+                r["rate"] = r["calls"] / r["elapsed"]
+                if cpu is not None and cpu_after is not None:
+                    r["cpuUsPerCall"] = (cpu_after - cpu) / 1000 / r["calls"]
+                r["rep"] = rnd
+                s.reps.append(r)
+            except Exception as e:  # noqa: BLE001
+                s.error = str(e)
+                log(f"  FAILED  {s.id}: {s.error}")
+    for _, s in workers:
+        if s.worker:
+            s.worker.stop()
+    return summarize_logs_off(args, cfg, workers)
+
+
+def summarize_logs_off(args, cfg, workers):
+    rows = {}
+    for wid, s in workers:
+        rates = [r["rate"] for r in s.reps]
+        cpu = [r["cpuUsPerCall"] for r in s.reps if "cpuUsPerCall" in r]
+        rows[wid] = dict(id=wid, label=s.label, error=s.error, reps=s.reps,
+                         calls_per_rep=median([r["calls"] for r in s.reps]),
+                         cpu_us_per_call=median(cpu),
+                         rate=median(rates), min_rate=min(rates, default=None), max_rate=max(rates, default=None),
+                         p50_ms=median([r["p50Ms"] for r in s.reps]),
+                         log_records=sum(r.get("logRecords", 0) for r in s.reps) if s.reps else None)
+
+    def per_round(a, b, field):
+        if a not in rows or b not in rows:
+            return []
+        rb = {r["rep"]: r.get(field) for r in rows[b]["reps"]}
+        return [r[field] / rb[r["rep"]] for r in rows[a]["reps"] if rb.get(r["rep"]) and r.get(field)]
+
+    ratios = {}
+    for key, a in (("prelogs", "prelogs"), ("noise", "off-2"), ("error", "error"), ("info", "info")):
+        xs = per_round(a, "off", "rate")
+        cs = per_round(a, "off", "cpuUsPerCall")
+        ratios[key] = dict(of=a, to="off", ratio=median(xs), min=min(xs, default=None),
+                           max=max(xs, default=None), rounds=xs, cpu_ratio=median(cs))
+    # The standard error of a median of n per-round ratios, 1.2533 sigma / sqrt(n), with sigma
+    # estimated robustly (1.4826 x the median absolute deviation) from the A-vs-A ratios, so
+    # that one round hit by a burst of load does not widen the tolerance by itself.
+    noise = ratios["noise"]["rounds"]
+    se = None
+    if len(noise) >= 2:
+        mid = statistics.median(noise)
+        sigma = 1.4826 * statistics.median(abs(x - mid) for x in noise)
+        se = 1.2533 * sigma / len(noise) ** 0.5
+    tolerance = max(LOGS_FLOOR, 2 * se) if se is not None else None
+    got = ratios["prelogs"]["ratio"]
+    if not args.prelogs_bin:
+        status = "SKIP" if args.mode == "smoke" else "FAIL"
+        note = ("smoke run: the pre-logs core is not built" if args.mode == "smoke"
+                else "the pre-logs core was not built (see bench/.tmp/prelogs-build.log)")
+    elif got is None or tolerance is None:
+        status, note = "FAIL", "not measured (a worker failed)"
+    else:
+        status = "PASS" if got <= 1 + tolerance else "MISS"
+        note = None
+    target = dict(kind="logs-off", name="logging off costs nothing measurable", ratio=got,
+                  min=ratios["prelogs"]["min"], max=ratios["prelogs"]["max"],
+                  need=None if tolerance is None else 1 + tolerance, tolerance=tolerance,
+                  noise_se=se, status=status, note=note)
+    return dict(settings=dict(rounds=cfg["logs_rounds"], seconds=cfg["logs_seconds"], warmup=cfg["logs_warmup"]),
+                prelogs_rev=args.prelogs_rev or None, floor=LOGS_FLOOR,
+                workers=[rows[wid] for wid, _ in workers], ratios=ratios, target=target)
+
+
+def print_logs_off(lo):
+    st = lo["settings"]
+    print(f"\nLogging off: sequential rotate, {st['rounds']} interleaved rounds of {st['seconds']} s per worker")
+    for w in lo["workers"]:
+        if w["error"] and not w["reps"]:
+            print(f"  {w['label']:<70} FAILED: {w['error'][:80]}")
+            continue
+        print(f"  {w['label']:<70} {fmt_rate(w['rate']):>9} calls/s ({fmt_rate(w['min_rate'])}-"
+              f"{fmt_rate(w['max_rate'])})   cpu {fmt_ms(w['cpu_us_per_call'], 1)} us/call"
+              + (f"   log records {w['log_records']}" if w["log_records"] else ""))
+    for r in lo["ratios"].values():
+        if r["ratio"] is not None:
+            print(f"  {r['of']}/off calls/s {r['ratio']:.3f} ({r['min']:.3f}-{r['max']:.3f})   cpu/call "
+                  f"{fmt_ms(r['cpu_ratio'], 3)}")
+    t = lo["target"]
+    ratio = "-" if t["ratio"] is None else f"{t['ratio']:.3f}"
+    need = "-" if t["need"] is None else f"{t['need']:.3f}"
+    print(f"  [{t['status']}] {t['name']}: pre-logs/current {ratio} (PASS when <= {need})"
+          + (f"; {t['note']}" if t["note"] else ""))
+
+
 def cmd_out(argv):
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ROOT).stdout.strip()
@@ -514,6 +695,8 @@ def print_tables(res):
     if res.get("bulk"):
         print("\nBulk upload: client cost per token (fresh process; medians)")
         bulk.print_table(res["bulk"])
+    if res.get("logs_off"):
+        print_logs_off(res["logs_off"])
     print("\nTargets (ratios within this run)")
     for t in res["targets"]:
         ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}x"
@@ -531,12 +714,16 @@ def main():
     ap.add_argument("--node-modules", required=True, help="node_modules with descope-mgmt and @descope/node-sdk")
     ap.add_argument("--out", required=True, help="results JSON path")
     ap.add_argument("--command", default="bench/run.sh", help="the command line, recorded in the results")
-    ap.add_argument("--only", default="", help="comma-separated scenario ids (debugging; the report flags it)")
-    for key in ("seconds", "warmup", "reps"):
-        ap.add_argument("--" + key, type=float if key != "reps" else int)
+    ap.add_argument("--only", default="",
+                    help="comma-separated scenario ids, 'logs-off' for that section (debugging; the report flags it)")
+    ap.add_argument("--prelogs-bin", default="",
+                    help="the bench example built at the commit before the logs (the logging-off baseline)")
+    ap.add_argument("--prelogs-rev", default="", help="that commit, for the report")
+    for key in ("seconds", "warmup", "reps", "logs_rounds", "logs_seconds"):
+        ap.add_argument("--" + key.replace("_", "-"), type=int if key.endswith(("reps", "rounds")) else float)
     args = ap.parse_args()
     cfg = dict(MODES[args.mode])
-    for key in ("seconds", "warmup", "reps"):
+    for key in ("seconds", "warmup", "reps", "logs_rounds", "logs_seconds"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
 
@@ -561,6 +748,10 @@ def main():
         log(f"emulator {emu.url}; {len(scen)} rotate workloads, mode {args.mode}")
         run_throughput(args, cfg, emu, env, scen, log_dir)
         throughput = summarize_throughput(scen)
+        logs_off = None
+        if not args.only or "logs-off" in args.only.split(","):
+            log("logging off: current core vs the core before the logs, interleaved")
+            logs_off = run_logs_off(args, cfg, emu, env, log_dir)
         log("import / require times")
         imports = run_imports(args, cfg, env)
         log("client construction")
@@ -578,6 +769,7 @@ def main():
     meta["seconds"] = round(time.time() - started, 1)
     full_ids = {s.id for s in scenarios(args)}
     res = dict(meta=meta, throughput=throughput, imports=imports, construct=construct, batch=batch, bulk=bulk_res,
+               logs_off=logs_off,
                targets=targets(throughput, imports) if {t["id"] for t in throughput} == full_ids else [])
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
@@ -585,7 +777,10 @@ def main():
     print_tables(res)
     failed = ([t["id"] for t in throughput if t["error"]] + [r["id"] for r in imports if r["error"]]
               + [r["id"] for r in construct if r["error"]] + [r["id"] for r in batch if r["error"]]
-              + [f"bulk-{r['server']}-{r['count']}-{r['id']}" for r in (bulk_res or {}).get("rows", []) if r["error"]])
+              + [f"bulk-{r['server']}-{r['count']}-{r['id']}" for r in (bulk_res or {}).get("rows", []) if r["error"]]
+              + [f"logs-{w['id']}" for w in (logs_off or {}).get("workers", []) if w["error"]]
+              + (["logs-prelogs (not built)"] if logs_off and logs_off["target"]["status"] == "FAIL"
+                 and not args.prelogs_bin else []))
     print(f"\nharness: {meta['seconds']} s; results in {os.path.relpath(args.out, ROOT)}")
     if failed:
         print(f"harness: FAILED clients: {', '.join(failed)} (logs in {os.path.relpath(log_dir, ROOT)})")

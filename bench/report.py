@@ -112,6 +112,13 @@ def markdown(res, chart_rel, total_seconds):
             if t["kind"] == "vs-core" and t.get("min") is not None:
                 spread = f" ({t['min']:.0%}–{t['max']:.0%})"
             w(f"| {name} | {got}{spread} | {need} | **{t['status']}** |")
+        lo = res.get("logs_off")
+        if lo:
+            t = lo["target"]
+            got = "–" if t["ratio"] is None else f"{t['ratio']:.3f}× ({t['min']:.3f}×–{t['max']:.3f}×)"
+            need = "–" if t["need"] is None else f"≤ {t['need']:.3f}×"
+            w(f"| Logging off costs nothing measurable: pre-logs core's calls/s / current core's, logs off "
+              f"(see [Logging off](#logging-off)) | {got} | {need} | **{t['status']}** |")
         w("")
         w("Throughput ratios are the median, over the repetitions, of the two clients' calls/s in the "
           "same repetition (range in brackets). Import ratios divide the medians of the fresh-process runs.")
@@ -144,6 +151,9 @@ def markdown(res, chart_rel, total_seconds):
       "(`runtime::block_on` per call, as `BlockingClient` does) on the same number of OS threads, "
       "which is the most a binding that blocks a thread per call can get.")
     w("")
+
+    if res.get("logs_off"):
+        logs_off_section(res["logs_off"], w)
 
     w("## Import / require time")
     w("")
@@ -229,6 +239,61 @@ def markdown(res, chart_rel, total_seconds):
     return "\n".join(out)
 
 
+def logs_off_section(lo, w):
+    st = lo["settings"]
+    t = lo["target"]
+    r = lo["ratios"]
+    w("## Logging off")
+    w("")
+    w("Does the logging code cost anything when logging is off? The raw Rust core rotates the same key "
+      "sequentially (1 task), in one worker process per variant: the current core with the default "
+      "settings (logs off, no sink installed), a second process of the same (the run's own noise "
+      "reference), the core built at the commit before the logs were added"
+      + (f" (`{lo['prelogs_rev']}`, the parent of the commit that added `core/src/logs.rs`; the same "
+         "`core/examples/bench.rs`)" if lo.get("prelogs_rev") else "")
+      + ", and the current core with logs on at `error` (on, but a successful call makes no record) and "
+      "at `info` (one record per call, to a sink that only counts them: the core's own cost of a "
+      f"record, before any logger formats or writes it). After a {st['warmup']:g} s warm-up each, "
+      f"{st['rounds']} rounds of {st['seconds']:g} s per worker are interleaved (every worker once per "
+      "round, the order rotated and alternated); the emulator is reset before each. Ratios are the "
+      "median over the rounds of the two workers' calls/s in the same round (range in brackets). "
+      "Client CPU per call is the worker process's CPU time during a round (every thread, from "
+      "`/proc/<pid>/task/*/schedstat`) divided by its calls: less sensitive than calls/s to other "
+      "processes competing for the cores, it shows the client's own work per call.")
+    w("")
+    w("| core | calls/s (median) | min–max | p50 ms | calls/s vs current, logs off | client CPU µs per call | CPU per call vs current, logs off |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    vs = {v["of"]: v for v in r.values()}
+    for wk in lo["workers"]:
+        if wk["error"] and not wk["reps"]:
+            w(f"| {wk['label']} | failed: {wk['error'][:80]} | | | |")
+            continue
+        v = vs.get(wk["id"])
+        rr = (f"{v['ratio']:.3f}× ({v['min']:.3f}×–{v['max']:.3f}×)"
+              if v and v["ratio"] is not None else "")
+        label = f"**{wk['label']}**" if wk["id"] == "off" else wk["label"]
+        cpu = ratio(v.get("cpu_ratio"), 3) if v and v.get("cpu_ratio") is not None else ""
+        w(f"| {label} | {rate(wk['rate'])} | {rate(wk['min_rate'])}–{rate(wk['max_rate'])} | "
+          f"{ms(wk['p50_ms'], 3)} | {rr} | {ms(wk.get('cpu_us_per_call'), 1)} | {cpu} |")
+    w("")
+    se = "–" if t["noise_se"] is None else f"{t['noise_se']:.1%}"
+    w(f"Rule: logging off costs nothing measurable (PASS) when the median pre-logs/current ratio is at "
+      f"most 1 + the tolerance, the larger of {lo['floor']:.0%} and two standard errors of a median of "
+      f"{st['rounds']} paired ratios, estimated from this run's two identical logs-off processes (the "
+      "spread of their per-round ratios, 1.4826 × its median absolute deviation, gives a standard "
+      f"error of {se}). It is one-sided: only a slower current core "
+      "(a ratio above 1: the pre-logs core made more calls/s) would be a cost. The pre-logs commit also lacks what came after the logs (per-call options, call "
+      "metadata), so a MISS would need the `error` row to tell which it is; `core/tests/logs_off.rs` "
+      "checks, without timing, that no record reaches the sink with logs off.")
+    w("")
+    if t["ratio"] is not None and t["need"] is not None:
+        w(f"**{t['status']}**: pre-logs/current {t['ratio']:.3f}× ({t['min']:.3f}×–{t['max']:.3f}×), "
+          f"tolerance {t['tolerance']:.1%} (PASS when ≤ {t['need']:.3f}×).")
+    else:
+        w(f"**{t['status']}**: {t['note'] or 'not measured'}.")
+    w("")
+
+
 def chart(res, path):
     import matplotlib
 
@@ -248,7 +313,8 @@ def chart(res, path):
     ax.barh(list(y), vals, xerr=[lo, hi], color=[COLORS[t["kind"]] for t in tp], capsize=2)
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xscale("log")
+    if tp:  # a partial run (--only logs-off) may have no rotate workload to chart
+        ax.set_xscale("log")
     ax.set_xlabel("rotate calls/s (median of reps, min–max bars; log scale)")
     ax.set_title("Rotate access key against the local emulator")
     for yi, t in zip(y, tp):

@@ -29,6 +29,35 @@ mkdir -p "$TMP" "$OUT"
 started=$(date +%s)
 step() { echo "== bench: $* ($(( $(date +%s) - started )) s)" >&2; }
 
+# 0. Full runs only: the raw-core worker built at the commit before the safe logs were
+#    added (the parent of the commit that added core/src/logs.rs, or BENCH_PRELOGS_REV), the
+#    baseline of the "Logging off" section. Its source is a `git archive` in
+#    bench/.tmp/prelogs-src (re-extracted only when the commit changes); it builds into the
+#    same target directory, so only its own crates compile, and its binary is copied out
+#    before step 1 builds the current worker over the same path. A failed build is reported
+#    in the section (FAIL), not fatal here.
+PRELOGS_ARGS=()
+if [ "$MODE" = full ]; then
+  added=$(git log --diff-filter=A --format=%H -- core/src/logs.rs | tail -n 1)
+  PRELOGS_REV=$(git rev-parse --short "${BENCH_PRELOGS_REV:-$added^}")
+  PRELOGS_SRC="$TMP/prelogs-src"
+  step "cargo build (release): raw-core worker at $PRELOGS_REV, before the logs"
+  if [ "$(cat "$PRELOGS_SRC/.rev" 2>/dev/null)" != "$PRELOGS_REV" ]; then
+    rm -rf "$PRELOGS_SRC"
+    mkdir -p "$PRELOGS_SRC"
+    git archive "$PRELOGS_REV" | tar -x -C "$PRELOGS_SRC"
+    echo "$PRELOGS_REV" >"$PRELOGS_SRC/.rev"
+  fi
+  rm -f "$OUT/bench-prelogs"
+  if (cd "$PRELOGS_SRC" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build -q --release -p descope-mgmt --example bench) \
+       >"$TMP/prelogs-build.log" 2>&1; then
+    cp "$TARGET_DIR/release/examples/bench" "$OUT/bench-prelogs"
+    PRELOGS_ARGS=(--prelogs-bin "$OUT/bench-prelogs" --prelogs-rev "$PRELOGS_REV")
+  else
+    echo "bench: warning: the pre-logs worker did not build (bench/.tmp/prelogs-build.log)" >&2
+  fi
+fi
+
 # 1. Rust: the emulator, the C library, the descope-mgmt command and the raw-core worker
 #    (core/examples/bench.rs).
 step "cargo build ($PROFILE): emulator, C library, descope-mgmt command, core bench example"
@@ -90,6 +119,7 @@ status=0
   --python "$VENV/bin/python" \
   --node-modules "$NODE_DIR/node_modules" \
   --out "$RESULTS" \
+  ${PRELOGS_ARGS[@]+"${PRELOGS_ARGS[@]}"} \
   --command "$CMD" "$@" || status=$?
 
 # 6. Report (even after a failed client, so the failure shows in it).

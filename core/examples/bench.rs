@@ -3,13 +3,17 @@
 //! binding's throughput can be compared with the core's own.
 //!
 //! The server and credentials come from `BENCH_URL`, `BENCH_PROJECT_ID`,
-//! `BENCH_MANAGEMENT_KEY` and `BENCH_KEY_ID` (the access key to rotate). Subcommands:
+//! `BENCH_MANAGEMENT_KEY` and `BENCH_KEY_ID` (the access key to rotate). With
+//! `BENCH_LOG_LEVEL` (`error`, `warn`, `info` or `debug`) the client logs at that level to a
+//! sink that only counts the records (the "Logging off" section of the harness); unset, the
+//! client has the default settings: logs off, no sink installed. Subcommands:
 //!
 //! - `serve`: builds one client, then reads JSON commands from stdin, one a line, and
 //!   answers each with one JSON line on stdout:
 //!   `{"op":"run","seconds":2.0,"concurrency":8}` runs `concurrency` tasks that rotate the
 //!   key in a loop until `seconds` have passed, and answers
-//!   `{"calls","errors","firstError","elapsed","p50Ms","p99Ms"}`; `{"op":"quit"}` (or EOF) exits.
+//!   `{"calls","errors","firstError","elapsed","p50Ms","p99Ms"}` (plus `"logRecords"`, the
+//!   records the sink got during the run, with `BENCH_LOG_LEVEL`); `{"op":"quit"}` (or EOF) exits.
 //!   With `"mode":"block_on"`, `concurrency` OS threads make blocking calls instead
 //!   (`runtime::block_on` per call, as `BlockingClient` and the Python sync and C bindings
 //!   do); `"mode":"spawn_wait"` spawns each call on the runtime and blocks on its result.
@@ -25,9 +29,12 @@
 //! ```
 
 use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use descope_mgmt::bindings::runtime;
+use descope_mgmt::logs::{LogRecord, LogSink};
 use descope_mgmt::{Client, TenantToken, MAX_BATCH_TOKENS};
 
 /// Where to send the calls, read from the `BENCH_*` environment variables.
@@ -36,6 +43,23 @@ struct Target {
     project_id: String,
     management_key: String,
     key_id: String,
+    /// `BENCH_LOG_LEVEL`, and the sink that counts the records when it is set.
+    log_level: Option<String>,
+    log_sink: Arc<CountingSink>,
+}
+
+/// A log sink that drops every record after counting it: what logging costs the core
+/// itself, before any logger formats or writes anything.
+#[derive(Default)]
+struct CountingSink {
+    records: AtomicU64,
+}
+
+impl LogSink for CountingSink {
+    fn log(&self, record: &LogRecord) {
+        std::hint::black_box(record);
+        self.records.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl Target {
@@ -51,20 +75,28 @@ impl Target {
             project_id: var("BENCH_PROJECT_ID"),
             management_key: var("BENCH_MANAGEMENT_KEY"),
             key_id: std::env::var("BENCH_KEY_ID").unwrap_or_else(|_| "K2active2".into()),
+            log_level: std::env::var("BENCH_LOG_LEVEL")
+                .ok()
+                .filter(|l| !l.is_empty()),
+            log_sink: Arc::default(),
         }
     }
 
     fn client(&self) -> Client {
-        Client::builder()
+        let mut builder = Client::builder()
             .project_id(&self.project_id)
             .management_key(self.management_key.as_str())
             .base_url(&self.url)
-            .ignore_env()
-            .build()
-            .unwrap_or_else(|e| {
-                eprintln!("bench: cannot build the client: {e}");
-                std::process::exit(1)
-            })
+            .ignore_env();
+        if let Some(level) = &self.log_level {
+            builder = builder
+                .log_level(level.as_str())
+                .log_sink(self.log_sink.clone());
+        }
+        builder.build().unwrap_or_else(|e| {
+            eprintln!("bench: cannot build the client: {e}");
+            std::process::exit(1)
+        })
     }
 }
 
@@ -98,7 +130,8 @@ fn serve(target: &Target) {
             continue;
         }
         let cmd: serde_json::Value = serde_json::from_str(&line).expect("a JSON command");
-        let reply = match cmd["op"].as_str() {
+        let records_before = target.log_sink.records.load(Ordering::Relaxed);
+        let mut reply = match cmd["op"].as_str() {
             Some("run") => {
                 let seconds = cmd["seconds"].as_f64().unwrap_or(1.0);
                 let concurrency = cmd["concurrency"].as_u64().unwrap_or(1).max(1) as usize;
@@ -118,6 +151,10 @@ fn serve(target: &Target) {
             Some("quit") => break,
             other => serde_json::json!({ "error": format!("unknown op {other:?}") }),
         };
+        if target.log_level.is_some() {
+            reply["logRecords"] =
+                (target.log_sink.records.load(Ordering::Relaxed) - records_before).into();
+        }
         writeln!(stdout, "{reply}")
             .and_then(|_| stdout.flush())
             .expect("stdout");
