@@ -124,28 +124,56 @@ class Client {
   #native
   /** Where log records go: the `logger` option, else `console`. */
   #logger
+  /** The `onRequest`, `onResponse` and `onRetry` options (`null` when none is set). */
+  #hooks
 
   /** @param {import('./index').ClientOptions} [options] */
   constructor(options) {
     if (options instanceof ViewSeed) {
       this.#native = options.native
       this.#logger = options.logger
+      this.#hooks = options.hooks
       return
     }
-    const { logger, native: nativeOptions } = splitLogger(options)
+    const { logger, hooks, native: nativeOptions } = splitJsOptions(options)
+    const hookEvents = hooks ? HOOKS.filter(([name]) => hooks[name]).map(([, event]) => event) : null
     try {
-      this.#native = new native.Client(nativeOptions)
+      this.#native = new native.Client(nativeOptions, hookEvents)
     } catch (err) {
       throw withCallerStack(err)
     }
     this.#logger = logger ?? console
+    this.#hooks = hooks
   }
 
   /**
-   * Hands the records of finished calls to the logger, on this thread. A logger that
-   * throws is ignored: it never changes a call's outcome.
+   * The addon's client for one call: with the active OpenTelemetry context, when
+   * `@opentelemetry/api` is installed and a span is active (see `activeTraceContext`).
+   */
+  #forCall() {
+    const trace = activeTraceContext()
+    return trace ? this.#native.withTraceContext(trace.traceparent, trace.tracestate) : this.#native
+  }
+
+  /**
+   * Runs the hooks on the events of finished calls, then hands the log records to the
+   * logger, in order, on this thread. A hook that throws is logged (`event=hook_failed`, a
+   * warning) and ignored; a logger that throws is ignored: neither changes a call's outcome.
    */
   #flushLogs() {
+    if (this.#hooks) {
+      for (const { hook, event, failedLine, failedFields } of this.#native.drainEvents()) {
+        try {
+          this.#hooks[hook](Object.freeze(event))
+        } catch {
+          try {
+            this.#logger.warn(failedLine, failedFields)
+          } catch {
+            // A broken logger must not turn a result into an error.
+          }
+        }
+      }
+    }
     for (const { level, line, fields } of this.#native.drainLogs()) {
       try {
         this.#logger[level](line, fields)
@@ -164,7 +192,7 @@ class Client {
    */
   withOptions(options) {
     try {
-      return new Client(new ViewSeed(this.#native.withOptions(options), this.#logger))
+      return new Client(new ViewSeed(this.#native.withOptions(options), this.#logger, this.#hooks))
     } catch (err) {
       throw withCallerStack(err)
     }
@@ -193,7 +221,7 @@ class Client {
       const signal = requestSignal(options)
       return new RotatedAccessKey(
         CONSTRUCT,
-        await abortable(signal, (gate) => this.#native.rotateAccessKey(id, gate)),
+        await abortable(signal, (gate) => this.#forCall().rotateAccessKey(id, gate)),
       )
     } catch (err) {
       throw withCallerStack(err)
@@ -216,10 +244,11 @@ class Client {
       // property by property through napi; anything but plain JSON data takes the
       // property-by-property path, whose errors (TypeError naming item and field) it keeps.
       const json = isJsonTokenArray(tokens) ? JSON.stringify(tokens) : null
+      const client = this.#forCall()
       await abortable(signal, (gate) =>
         json === null
-          ? this.#native.batchUploadTenantTokens(tokens, gate)
-          : this.#native.batchUploadTenantTokensJson(json, tokens, gate),
+          ? client.batchUploadTenantTokens(tokens, gate)
+          : client.batchUploadTenantTokensJson(json, tokens, gate),
       )
     } catch (err) {
       throw withCallerStack(err)
@@ -248,7 +277,8 @@ class Client {
       const { chunkSize, onProgress, signal } = uploadOptions(options)
       const list = await collectTokens(tokens)
       const json = isJsonTokenArray(list, Infinity) ? JSON.stringify(list) : null
-      const chunks = this.#native.prepareTenantTokenChunks(json, list, chunkSize)
+      const client = this.#forCall()
+      const chunks = client.prepareTenantTokenChunks(json, list, chunkSize)
       const total = Math.ceil(list.length / chunkSize)
       let progress = { tokensDone: 0, tokensTotal: list.length, chunksDone: 0, chunksTotal: total }
       for (let i = 0; i < total; i++) {
@@ -256,7 +286,7 @@ class Client {
         try {
           progress = await abortable(
             signal,
-            (gate) => this.#native.uploadTenantTokenChunk(chunks, i, gate),
+            (gate) => client.uploadTenantTokenChunk(chunks, i, gate),
             () => uploadAborted(signal, list, i, chunkSize, progress, true),
           )
         } catch (err) {
@@ -284,7 +314,7 @@ class Client {
     try {
       const signal = requestSignal(options)
       const { template: created, meta } = await abortable(signal, (gate) =>
-        this.#native.createDcrTemplate(template, gate),
+        this.#forCall().createDcrTemplate(template, gate),
       )
       return withMeta(created, meta)
     } catch (err) {
@@ -486,23 +516,33 @@ function withMeta(value, meta) {
   return value
 }
 
-/** What `withOptions` hands the constructor: a view's addon client and the logger. */
+/** What `withOptions` hands the constructor: a view's addon client, logger and hooks. */
 class ViewSeed {
-  constructor(native, logger) {
+  constructor(native, logger, hooks) {
     this.native = native
     this.logger = logger
+    this.hooks = hooks
   }
 }
 
+/** The hook options and the core events they receive. */
+const HOOKS = [
+  ['onRequest', 'request'],
+  ['onResponse', 'response'],
+  ['onRetry', 'retry'],
+]
+
 /**
- * Takes the `logger` option out of the client options (the addon knows only its own): an
- * object with `debug`, `info`, `warn` and `error` methods, like `console` or pino.
+ * Takes the options only JavaScript holds out of the client options (the addon knows only
+ * its own): `logger`, an object with `debug`, `info`, `warn` and `error` methods, like
+ * `console` or pino; and the hooks `onRequest`, `onResponse` and `onRetry`, functions.
  */
-function splitLogger(options) {
-  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'logger')) {
-    return { logger: undefined, native: options }
+function splitJsOptions(options) {
+  const jsNames = ['logger', ...HOOKS.map(([name]) => name)]
+  if (options === null || typeof options !== 'object' || !jsNames.some((n) => Object.hasOwn(options, n))) {
+    return { logger: undefined, hooks: null, native: options }
   }
-  const { logger, ...rest } = options
+  const { logger, onRequest, onResponse, onRetry, ...rest } = options
   if (logger !== undefined && logger !== null) {
     for (const level of ['debug', 'info', 'warn', 'error']) {
       if (typeof logger[level] !== 'function') {
@@ -510,7 +550,44 @@ function splitLogger(options) {
       }
     }
   }
-  return { logger: logger ?? undefined, native: rest }
+  const hooks = { onRequest, onResponse, onRetry }
+  for (const [name] of HOOKS) {
+    const f = hooks[name]
+    if (f !== undefined && f !== null && typeof f !== 'function') {
+      throw new TypeError(`options.${name} must be a function taking a CallEvent, not ${typeof f}`)
+    }
+    if (typeof f !== 'function') hooks[name] = null
+  }
+  const anyHook = HOOKS.some(([name]) => hooks[name])
+  return { logger: logger ?? undefined, hooks: anyHook ? Object.freeze(hooks) : null, native: rest }
+}
+
+/** `@opentelemetry/api` once looked up: the module, or `null` when it is not installed. */
+let otel
+
+/**
+ * The active OpenTelemetry context as W3C headers (`{ traceparent, tracestate? }`), or
+ * `null`: when `@opentelemetry/api` is not installed (it is an optional peer dependency,
+ * never required), when no span is active or no propagator is registered. A propagator
+ * that throws never fails a call.
+ */
+function activeTraceContext() {
+  if (otel === undefined) {
+    try {
+      otel = require('@opentelemetry/api')
+    } catch {
+      otel = null
+    }
+  }
+  if (otel === null) return null
+  try {
+    const carrier = {}
+    otel.propagation.inject(otel.context.active(), carrier)
+    if (typeof carrier.traceparent !== 'string') return null
+    return { traceparent: carrier.traceparent, tracestate: typeof carrier.tracestate === 'string' ? carrier.tracestate : null }
+  } catch {
+    return null
+  }
 }
 
 /** The tokens of `uploadTenantTokens` as an array: an array, iterable or async iterable. */

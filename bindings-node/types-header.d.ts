@@ -48,6 +48,28 @@ export interface ClientOptions {
    * that throws is ignored.
    */
   logger?: Logger
+  /**
+   * Called with a frozen `CallEvent` before each attempt is sent. Hooks run on the
+   * JavaScript thread, in order, before the call settles; one that throws is logged
+   * (`event=hook_failed`, to `logger.warn`) and ignored.
+   */
+  onRequest?: (event: CallEvent) => void
+  /** Called with a frozen `CallEvent` when an attempt is answered (any status). */
+  onResponse?: (event: CallEvent) => void
+  /** Called with a frozen `CallEvent` when an attempt failed and will be retried. */
+  onRetry?: (event: CallEvent) => void
+}
+
+/**
+ * What a hook receives: one attempt's request, answer or retry. The fields of a log
+ * record: never a header value, a body, a token or a key.
+ */
+export interface CallEvent extends LogFields {
+  readonly event: 'request' | 'response' | 'retry'
+  /** The names (never the values) of the headers sent (`request`). */
+  readonly headerNames: string[]
+  /** The size of the body sent (`request`) or received (`response`), in bytes. */
+  readonly bodyBytes: number | null
 }
 
 /** A logger for `ClientOptions.logger`. */
@@ -60,7 +82,7 @@ export interface Logger {
 
 /** The fields of a log record; none can hold a secret. */
 export interface LogFields {
-  event: 'request' | 'response' | 'retry' | 'call'
+  event: 'request' | 'response' | 'retry' | 'call' | 'hook_failed'
   call: 'rotate_access_key' | 'batch_upload_tenant_tokens' | 'create_dcr_template'
   method: string
   path: string
@@ -73,6 +95,8 @@ export interface LogFields {
   requestId: string | null
   externalRequestId: string
   keyId: string | null
+  /** For `hook_failed`: `on_request`, `on_response` or `on_retry`. */
+  hook?: string | null
 }
 
 /** One tenant's OAuth token for an outbound app. Set `refreshToken`, `accessToken` or both. */
@@ -323,6 +347,8 @@ export interface Client {
 export interface CallOptions {
   /** Total time of one attempt, in milliseconds. */
   timeoutMs?: number
+  /** Time allowed to open a connection when the pool has none free, in milliseconds. */
+  connectTimeoutMs?: number
   /** Automatic retries of a request that certainly was not applied (0 to 10). */
   maxRetries?: number
   /** The longest `Retry-After` waited on automatically, in milliseconds (0 never waits). */
@@ -333,6 +359,14 @@ export interface CallOptions {
    * it in the project's audit log.
    */
   externalRequestId?: string
+  /**
+   * A W3C `traceparent` to send (`00-<32 hex>-<16 hex>-<2 hex>`) instead of the active
+   * OpenTelemetry context's (sent automatically when `@opentelemetry/api` is installed and
+   * a span is active).
+   */
+  traceparent?: string
+  /** The W3C `tracestate` sent with `traceparent`. */
+  tracestate?: string
 }
 
 /**

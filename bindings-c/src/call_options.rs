@@ -138,13 +138,13 @@ fn view_options(options: *const descope_mgmt_call_options) -> FfiResult<ViewOpti
     if let Some(id) = opt_str_arg(field!(external_request_id), &format!("options.{name}"))? {
         out.set_external_request_id(id.to_owned());
     }
-    let state = opt_str_arg(tracestate, "options.tracestate")?;
-    match opt_str_arg(traceparent, "options.traceparent")? {
-        Some(parent) => out.set_trace_context(parent.to_owned(), state.map(str::to_owned)),
-        None if state.is_some() => return Err(Failure::invalid(
-            "options.tracestate is sent only with options.traceparent: set both; nothing was sent",
-        )),
-        None => {}
+    for (name, p) in ViewOptions::TRACE_CONTEXT
+        .into_iter()
+        .zip([traceparent, tracestate])
+    {
+        if let Some(v) = opt_str_arg(p, &format!("options.{name}"))? {
+            out.set_trace_context(name, v.to_owned());
+        }
     }
     Ok(out)
 }

@@ -15,7 +15,8 @@ use descope_mgmt::bindings::{
     ClientOption, ClientOptions, OptionKind, TokenBatch, TokenBatchWriter, TokenChunks,
     TokenChunksWriter, ViewOptions,
 };
-use descope_mgmt::logs::LogQueue;
+use descope_mgmt::hooks::HookQueue;
+use descope_mgmt::logs::{LogEvent, LogQueue};
 use descope_mgmt::{Client, NewDcrTemplate, TenantToken, MAX_BATCH_TOKENS};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use std::sync::Arc;
@@ -30,14 +31,24 @@ use crate::js_reader::{read_argument, Reader};
 /// core's [`ClientOptions`], which names, checks and converts them (milliseconds here). A
 /// non-object, an unknown option or a value of the wrong JavaScript type is a `TypeError`;
 /// a bad value is a `CONFIG` error from the core.
-pub(crate) fn client(options: Option<Unknown<'_>>) -> napi::Result<(Client, Arc<LogQueue>)> {
+/// `hook_events` names the hooks `index.js` holds (`request`, `response`, `retry`): their
+/// events are queued for it to run them on the JavaScript thread.
+pub(crate) fn client(
+    options: Option<Unknown<'_>>,
+    hook_events: &[String],
+) -> napi::Result<(Client, Arc<LogQueue>, Option<Arc<HookQueue>>)> {
     let mut o = ClientOptions::new(Binding::Node);
     let logs = o.log_queue();
     if let Some(value) = options {
         client_options(value, &mut o)?;
     }
+    let events: Vec<LogEvent> = [LogEvent::Request, LogEvent::Response, LogEvent::Retry]
+        .into_iter()
+        .filter(|e| hook_events.iter().any(|h| h == e.as_str()))
+        .collect();
+    let hooks = (!events.is_empty()).then(|| o.hook_queue(&events));
     let client = o.build().map_err(|e| descope_error(&e))?;
-    Ok((client, logs))
+    Ok((client, logs, hooks))
 }
 
 /// Reads the options object's own enumerable properties (inherited ones, such as a
@@ -110,6 +121,12 @@ pub(crate) fn view(client: &Client, options: Option<Unknown<'_>>) -> napi::Resul
                     }
                     continue;
                 }
+                if ViewOptions::TRACE_CONTEXT.contains(&name.as_str()) {
+                    if let Some(value) = string_option(&reader, v, &name)? {
+                        o.set_trace_context(&name, value);
+                    }
+                    continue;
+                }
                 let option = ClientOption::named(&name, Binding::Node)
                     .filter(|op| ViewOptions::OPTIONS.contains(op));
                 let Some(option) = option else {
@@ -118,6 +135,7 @@ pub(crate) fn view(client: &Client, options: Option<Unknown<'_>>) -> napi::Resul
                         .map(|op| op.name(Binding::Node))
                         .collect();
                     names.push(id_name);
+                    names.extend(ViewOptions::TRACE_CONTEXT);
                     let shown = if is_showable_field_name(&name) {
                         format!("`{name}`")
                     } else {
@@ -374,12 +392,12 @@ mod tests {
 
     #[test]
     fn the_dts_client_options_are_the_cores() {
-        // The core's options, then `logger`, which `index.js` keeps for itself.
+        // The core's options, then `logger` and the hooks, which `index.js` keeps for itself.
         let mut names: Vec<String> = option_names(Binding::Node)
             .iter()
             .map(|n| n.to_string())
             .collect();
-        names.push("logger".to_owned());
+        names.extend(["logger", "onRequest", "onResponse", "onRetry"].map(String::from));
         assert_eq!(dts_fields(dts_interface("ClientOptions")), names);
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use descope_mgmt::bindings::{upload_token_batch, Call, TokenChunks};
+use descope_mgmt::hooks::HookQueue;
 use descope_mgmt::logs::LogQueue;
 use napi::bindgen_prelude::{External, Object, Unknown};
 use napi::{Env, Result};
@@ -19,6 +20,8 @@ use crate::rotated_access_key::RotatedExternal;
 pub struct Client {
     inner: descope_mgmt::Client,
     logs: Arc<LogQueue>,
+    /// The events of the hooks `index.js` holds, when it holds any.
+    events: Option<Arc<HookQueue>>,
 }
 
 #[napi]
@@ -30,9 +33,14 @@ impl Client {
         catch_unwind,
         ts_args_type = "options?: ClientOptions | undefined | null"
     )]
-    pub fn new(options: Option<Unknown<'_>>) -> Result<Self> {
-        let (inner, logs) = arguments::client(options)?;
-        Ok(Client { inner, logs })
+    pub fn new(options: Option<Unknown<'_>>, hook_events: Option<Vec<String>>) -> Result<Self> {
+        let (inner, logs, events) =
+            arguments::client(options, hook_events.as_deref().unwrap_or_default())?;
+        Ok(Client {
+            inner,
+            logs,
+            events,
+        })
     }
 
     /// A view of this client whose calls use these settings over the client's, sharing its
@@ -42,7 +50,59 @@ impl Client {
         Ok(Client {
             inner: arguments::view(&self.inner, options)?,
             logs: self.logs.clone(),
+            events: self.events.clone(),
         })
+    }
+
+    /// This client for one call that sends the active OpenTelemetry context (`index.js`
+    /// reads it), unless it is a view with its own `traceparent`, or the context is not a
+    /// valid W3C one (never fails a call).
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn with_trace_context(&self, traceparent: String, tracestate: Option<String>) -> Client {
+        let explicit = self
+            .inner
+            .call_options()
+            .is_some_and(|o| o.traceparent.is_some());
+        let traced = (!explicit)
+            .then(|| {
+                self.inner
+                    .with_options(
+                        descope_mgmt::CallOptions::new().trace_context(traceparent, tracestate),
+                    )
+                    .ok()
+            })
+            .flatten();
+        Client {
+            inner: traced.unwrap_or_else(|| self.inner.clone()),
+            logs: self.logs.clone(),
+            events: self.events.clone(),
+        }
+    }
+
+    /// The events of finished calls for the hooks `index.js` holds, oldest first:
+    /// `{ hook, event, failedLine }` (`event` in camelCase, as hooks receive it;
+    /// `failedLine` is what the logger gets when the hook throws).
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn drain_events(&self) -> Vec<serde_json::Value> {
+        let Some(q) = &self.events else {
+            return Vec::new();
+        };
+        q.drain()
+            .iter()
+            .map(|e| {
+                let failed = descope_mgmt::hooks::hook_failed(e);
+                serde_json::json!({
+                    "hook": match e.event {
+                        descope_mgmt::logs::LogEvent::Request => "onRequest",
+                        descope_mgmt::logs::LogEvent::Response => "onResponse",
+                        _ => "onRetry",
+                    },
+                    "event": crate::logs::to_js(e)["fields"],
+                    "failedLine": failed.line(),
+                    "failedFields": crate::logs::to_js(&failed)["fields"],
+                })
+            })
+            .collect()
     }
 
     /// The log records of finished calls, oldest first (for `index.js`, which hands them to

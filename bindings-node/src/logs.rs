@@ -25,6 +25,9 @@ pub(crate) fn to_js(r: &LogRecord) -> Value {
             "requestId": r.request_id,
             "externalRequestId": r.external_request_id,
             "keyId": r.key_id,
+            "headerNames": r.header_names,
+            "bodyBytes": r.body_bytes,
+            "hook": r.hook,
         },
     })
 }

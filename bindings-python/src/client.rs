@@ -113,17 +113,13 @@ impl Shared {
         if let Some(id) = config_str(external_request_id, name)? {
             o.set_external_request_id(id);
         }
-        let state = config_str(tracestate, "tracestate")?;
-        match config_str(traceparent, "traceparent")? {
-            Some(parent) => o.set_trace_context(parent, state),
-            None if state.is_some() => {
-                return Err(raise(
-                    py,
-                    ErrorCode::InvalidArgument,
-                    "tracestate is sent only with a traceparent: pass both; nothing was sent",
-                ))
+        for (name, value) in ViewOptions::TRACE_CONTEXT
+            .into_iter()
+            .zip([traceparent, tracestate])
+        {
+            if let Some(v) = config_str(value, name)? {
+                o.set_trace_context(name, v);
             }
-            None => {}
         }
         let view = o.apply(&self.get(py)?).map_err(core)?;
         Ok(Shared {

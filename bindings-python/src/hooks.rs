@@ -13,7 +13,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use descope_mgmt::bindings::ClientOptions;
 use descope_mgmt::hooks::{hook_failed, CallEvent, Hooks};
-use descope_mgmt::logs::{LogEvent, LogSink};
+use descope_mgmt::logs::{LogEvent, LogRecord};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
@@ -85,8 +85,11 @@ impl PyHooks {
     }
 }
 
+/// An event and the hooks of the client that made it.
+type Pending = (Arc<PyHooks>, CallEvent);
+
 /// Events waiting for their hooks, oldest first.
-static QUEUE: LazyLock<Mutex<VecDeque<(Arc<PyHooks>, CallEvent)>>> = LazyLock::new(Mutex::default);
+static QUEUE: LazyLock<Mutex<VecDeque<Pending>>> = LazyLock::new(Mutex::default);
 
 /// The most events kept before the oldest are dropped.
 const CAPACITY: usize = 10_000;
@@ -99,16 +102,17 @@ fn push(hooks: &Arc<PyHooks>, event: &CallEvent) {
     q.push_back((hooks.clone(), event.clone()));
 }
 
-/// Runs the hooks of the queued events, in order; a hook that raises is reported to the
-/// safe logs' queue (flushed right after) and ignored.
-pub fn run(py: Python<'_>) {
+/// Runs the hooks of the queued events, in order; returns the `hook_failed` records of the
+/// hooks that raised (for the safe logs, which `logs::flush` hands over right after).
+pub fn run(py: Python<'_>) -> Vec<LogRecord> {
     let events: Vec<_> = {
         let mut q = QUEUE.lock().unwrap_or_else(|p| p.into_inner());
         if q.is_empty() {
-            return;
+            return Vec::new();
         }
         q.drain(..).collect()
     };
+    let mut failures = Vec::new();
     for (hooks, event) in events {
         let Some(hook) = hooks.get(event.event) else {
             continue;
@@ -118,9 +122,10 @@ pub fn run(py: Python<'_>) {
             Err(_) => true,
         };
         if failed {
-            crate::logs::QUEUE.log(&hook_failed(&event));
+            failures.push(hook_failed(&event));
         }
     }
+    failures
 }
 
 /// What a hook receives: one attempt's request, answer or retry (the fields of a log

@@ -10,7 +10,8 @@
 // The modules, each above the ones it uses (no cycle): `errors`; `json` (JSON values and
 // Python objects) and `source` (Python objects read straight into models); `model_class` (the `model_class!` macro, over `json`); `inputs` (caller
 // input and the input classes) and `results` (the result classes) over those; the
-// `asyncio` bridge and the `blocking` wait; `upload` (chunked uploads) over those; `client` at the top.
+// `hooks` (the caller's hooks) under `logs`, which runs them before handing over the
+// records; `trace_context` (OpenTelemetry); the `asyncio` bridge and the `blocking` wait; `upload` (chunked uploads) over those; `client` at the top.
 mod asyncio;
 mod blocking;
 mod client;

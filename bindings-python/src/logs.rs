@@ -9,7 +9,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-pub use descope_mgmt::logs::LogSink;
 use descope_mgmt::logs::{LogLevel, LogQueue, LogRecord};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -21,8 +20,8 @@ pub static QUEUE: LazyLock<Arc<LogQueue>> = LazyLock::new(|| Arc::new(LogQueue::
 /// Runs the caller's queued hooks (`crate::hooks`), then hands the queued records to
 /// Python's `logging`, in order.
 pub fn flush(py: Python<'_>) {
-    crate::hooks::run(py);
-    let records = QUEUE.drain();
+    let mut records = crate::hooks::run(py);
+    records.extend(QUEUE.drain());
     if records.is_empty() {
         return;
     }

@@ -433,11 +433,17 @@ impl ViewOptions {
         self.external_request_id = Some(id);
     }
 
-    /// Sends this W3C trace context (checked when applied): the caller's `traceparent`
-    /// option, or the active OpenTelemetry context's.
-    pub fn set_trace_context(&mut self, traceparent: String, tracestate: Option<String>) {
-        self.traceparent = Some(traceparent);
-        self.tracestate = tracestate;
+    /// The names of the W3C trace context options, the same in every binding.
+    pub const TRACE_CONTEXT: [&'static str; 2] = ["traceparent", "tracestate"];
+
+    /// Sets the W3C `traceparent` (`name` is `traceparent`) or `tracestate` to send, checked
+    /// when applied (a `tracestate` needs a `traceparent`).
+    pub fn set_trace_context(&mut self, name: &str, value: String) {
+        if name == Self::TRACE_CONTEXT[0] {
+            self.traceparent = Some(value);
+        } else {
+            self.tracestate = Some(value);
+        }
     }
 
     /// A view of `client` with these options (see [`Client::with_options`]).
