@@ -67,4 +67,5 @@ pub use dcr_templates::{
 };
 pub use error::{BatchFailure, Error, ErrorCode, Result};
 pub use secret::Secret;
+pub use send_state::SendState;
 pub use tenant_tokens::{validate_tenant_tokens, TenantToken, BATCH_UPLOAD_PATH, MAX_BATCH_TOKENS};
