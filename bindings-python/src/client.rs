@@ -68,7 +68,8 @@ impl Shared {
 
     /// The client for one call: with the caller's active OpenTelemetry trace context.
     fn for_call(&self, py: Python<'_>) -> PyResult<Client> {
-        self.get(py).map(|c| crate::trace_context::traced(py, c))
+        self.get(py)
+            .and_then(|c| crate::trace_context::traced(py, c))
     }
 
     fn get(&self, py: Python<'_>) -> PyResult<Client> {

@@ -141,6 +141,14 @@ def test_no_span_no_opentelemetry_no_header(emu: Emulator) -> None:
         "assert 'opentelemetry.propagate' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    # A program that does not use OpenTelemetry never pays for importing it.
+    unused = (
+        "import sys\n"
+        "import descope_mgmt as dm\n"
+        f"dm.Client(**{emu.client_kwargs()!r}).rotate_access_key('K2active')\n"
+        "assert not any(m.startswith('opentelemetry') for m in sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", unused], check=True, timeout=60)
     assert "traceparent" not in emu.journal(ROTATE)[-1]["headers"]
 
 
