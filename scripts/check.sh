@@ -44,6 +44,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p descope-mgmt --no-deps
 step "Rust unit tests (core, emulator, C and Node bindings)"
 cargo test --quiet --workspace --lib --exclude descope-mgmt-python
 
+step "logging off does no logging work (core/tests/logs_off.rs, against the in-process emulator)"
+cargo test --quiet -p descope-mgmt --test logs_off
+
 step "ruff $RUFF_VERSION"
 VENV=$ROOT/.tmp/venv-check
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" || die "python3 -m venv failed (install python3-venv)"
